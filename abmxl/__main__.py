@@ -1,0 +1,3 @@
+from abmxl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""The two boundaries of the funnel engine.
+
+``RawTable`` is what a reader (python-calamine for files, xlwings inside Excel,
+or a test) hands the engine: cell values exactly as the workbook holds them,
+nothing parsed, nothing dropped. ``FunnelSummary`` is what the engine returns
+and every front door (CLI, Python API, Excel button) shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from abmxl.schema import ISSUE_COLUMNS, SEGMENTS, STAGES
+
+
+@dataclass
+class RawTable:
+    """One input table as read from a workbook.
+
+    Attributes
+    ----------
+    sheet : str
+        Worksheet name, used in DataIssues.
+    frame : pandas.DataFrame
+        One column per header cell, headers as written in the workbook (the
+        engine matches them), object dtype, values as the reader got them:
+        ``None`` for an empty cell, ``str``, ``int``/``float``, ``bool``,
+        ``datetime.date``/``datetime.datetime``/``datetime.time``. The index is
+        the 1-based worksheet row number of each data row. Blank rows may be
+        present; the engine skips them silently.
+    """
+
+    sheet: str
+    frame: pd.DataFrame
+
+
+@dataclass
+class FunnelSummary:
+    """Everything a refresh computes.
+
+    Attributes
+    ----------
+    as_of : datetime.date
+        The date the funnel is measured at.
+    stages : pandas.DataFrame
+        ``FunnelStages``: index = stage names, columns = the five segments,
+        ``Conversion`` and ``In stage now``.
+    kpis : pandas.DataFrame
+        ``FunnelKPIs``: index = KPI keys, columns = ``KPI`` (label) and the five
+        segments; ``nan`` where the spec says blank.
+    issues : pandas.DataFrame
+        ``DataIssues`` with columns Sheet, Row, Column, Value, Problem, Action.
+    accounts : pandas.DataFrame
+        ``AccountScores``, one row per account, columns as the spec lists.
+    """
+
+    as_of: dt.date
+    stages: pd.DataFrame
+    kpis: pd.DataFrame
+    issues: pd.DataFrame
+    accounts: pd.DataFrame
+    refreshed_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+
+    def to_json(self) -> dict:
+        """The ``--json`` document of the spec: stages, kpis and issues."""
+        stages = {
+            stage: {seg: int(self.stages.at[stage, seg]) for seg in SEGMENTS} for stage in STAGES
+        }
+        kpis = {
+            key: {seg: _json_number(self.kpis.at[key, seg]) for seg in SEGMENTS}
+            for key in self.kpis.index
+        }
+        issues = [
+            {col.lower(): _json_value(value) for col, value in zip(ISSUE_COLUMNS, row, strict=True)}
+            for row in self.issues.loc[:, list(ISSUE_COLUMNS)].itertuples(index=False, name=None)
+        ]
+        return {"as_of": self.as_of.isoformat(), "stages": stages, "kpis": kpis, "issues": issues}
+
+
+def _json_number(value: object) -> float | int | None:
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    if math.isnan(number):
+        return None
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def _json_value(value: object) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value

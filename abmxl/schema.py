@@ -1,0 +1,208 @@
+"""The workbook contract of ``shared/spec/workbook.md`` as data.
+
+Sheet and column names, which columns are required, the Settings and
+ChannelWeights defaults, and the rules for matching headers and CRM status
+and type values. The engine, the readers and the template builder all take
+these from here so that they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+ColumnKind = Literal["id", "text", "number", "date", "yn"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table.
+
+    ``name`` is the canonical snake_case header; ``kind`` says how cells are read:
+    ``id`` and ``text`` keep text as written (numbers become their text form),
+    ``number`` and ``date`` must parse, ``yn`` is a Y/N flag.
+    """
+
+    name: str
+    kind: ColumnKind
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = False
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+def _cols(*specs: tuple[str, ColumnKind] | tuple[str, ColumnKind, bool]) -> tuple[Column, ...]:
+    return tuple(Column(*s) for s in specs)
+
+
+SETTINGS = SheetSpec("Settings", _cols(("key", "text", True), ("value", "text", True)))
+CHANNEL_WEIGHTS = SheetSpec(
+    "ChannelWeights", _cols(("channel", "text", True), ("weight", "number", True))
+)
+ACCOUNTS = SheetSpec(
+    "Accounts",
+    _cols(
+        ("account_id", "id", True),
+        ("account_name", "text"),
+        ("domain", "text"),
+        ("industry", "text"),
+        ("region", "text"),
+        ("employees", "number"),
+        ("annual_revenue", "number"),
+        ("fit_score", "number", True),
+        ("intent_score", "number"),
+        ("expected_acv", "number"),
+        ("tier_override", "number"),
+    ),
+    required=True,
+)
+CONTACTS = SheetSpec(
+    "Contacts",
+    _cols(
+        ("contact_id", "id", True),
+        ("account_id", "id", True),
+        ("name", "text"),
+        ("title", "text"),
+        ("buying_role", "text"),
+        ("engaged", "yn"),
+    ),
+)
+ENGAGEMENT = SheetSpec(
+    "Engagement",
+    _cols(
+        ("date", "date", True),
+        ("account_id", "id", True),
+        ("channel", "text", True),
+        ("weight", "number"),
+        ("contact_id", "id"),
+    ),
+)
+OPPORTUNITIES = SheetSpec(
+    "Opportunities",
+    _cols(
+        ("opportunity_id", "id", True),
+        ("account_id", "id", True),
+        ("type", "text"),
+        ("status", "text", True),
+        ("amount", "number", True),
+        ("term_years", "number"),
+        ("one_time_fees", "number"),
+        ("created_date", "date", True),
+        ("close_date", "date"),
+    ),
+    required=True,
+)
+SPEND = SheetSpec(
+    "Spend",
+    _cols(
+        ("date", "date", True),
+        ("tier", "number"),
+        ("category", "text"),
+        ("amount", "number", True),
+    ),
+)
+SURVEYS = SheetSpec(
+    "Surveys",
+    _cols(("account_id", "id", True), ("date", "date"), ("score", "number", True)),
+)
+
+INPUT_SHEETS: dict[str, SheetSpec] = {
+    s.name: s
+    for s in (SETTINGS, CHANNEL_WEIGHTS, ACCOUNTS, CONTACTS, ENGAGEMENT, OPPORTUNITIES, SPEND, SURVEYS)
+}
+
+FUNNEL_SUMMARY_SHEET = "Funnel Summary"
+ACCOUNT_SCORES_SHEET = "Account Scores"
+OUTPUT_SHEETS = (FUNNEL_SUMMARY_SHEET, ACCOUNT_SCORES_SHEET)
+
+# Settings defaults; ``None`` means "blank": as_of blank = today, half-life blank = none.
+DEFAULT_SETTINGS: dict[str, float | None] = {
+    "as_of": None,
+    "fit_min": 70.0,
+    "intent_min": 60.0,
+    "engagement_min": 10.0,
+    "acv_tier1": 100000.0,
+    "acv_tier2": 25000.0,
+    "window_days": 90.0,
+    "half_life_days": None,
+    "gross_margin": 0.8,
+    "discount_rate": 0.1,
+    "customer_lifetime_years": 3.0,
+}
+
+DEFAULT_CHANNEL_WEIGHTS: dict[str, float] = {
+    "web_visit": 1.0,
+    "ad_click": 1.0,
+    "email_open": 0.5,
+    "email_click": 1.0,
+    "email_reply": 2.0,
+    "chat": 5.0,
+    "high_value_page": 3.0,
+    "content_download": 10.0,
+    "webinar": 30.0,
+    "meeting": 30.0,
+    "event": 120.0,
+    "ad_impression": 0.0,
+}
+
+STAGES = ("Target", "Engaged", "Opportunity", "Won", "Retained", "Expanded")
+SEGMENTS = ("All targets", "Tier 1", "Tier 2", "Tier 3", "Non-target")
+
+ACCOUNT_SCORES_COLUMNS = (
+    "account_id",
+    "account_name",
+    "tier",
+    "engagement_score",
+    "first_touch",
+    "reached_target",
+    "reached_engaged",
+    "reached_opportunity",
+    "reached_won",
+    "reached_retained",
+    "reached_expanded",
+    "current_stage",
+    "open_pipeline",
+    "won_amount",
+)
+
+ISSUE_COLUMNS = ("Sheet", "Row", "Column", "Value", "Problem", "Action")
+
+_HEADER_SEPARATORS = re.compile(r"[\s_]+")
+_STATUS_NOISE = re.compile(r"[\s_\-]+")
+
+
+def normalize_header(header: object) -> str:
+    """``"Account ID"`` -> ``"account_id"``: case-insensitive, spaces = underscores."""
+    return _HEADER_SEPARATORS.sub("_", str(header).strip().lower()).strip("_")
+
+
+def normalize_token(value: object) -> str:
+    """``"Closed-Won"`` -> ``"closedwon"``: how status and type values are compared."""
+    return _STATUS_NOISE.sub("", str(value).lower())
+
+
+WON_STATUSES = frozenset({"won", "closedwon"})
+LOST_STATUSES = frozenset({"lost", "closedlost"})
+
+NEW_BUSINESS, RENEWAL, EXPANSION = "New Business", "Renewal", "Expansion"
+OPPORTUNITY_TYPES: dict[str, str] = {
+    "": NEW_BUSINESS,
+    "newbusiness": NEW_BUSINESS,
+    "new": NEW_BUSINESS,
+    "renewal": RENEWAL,
+    "expansion": EXPANSION,
+    "upsell": EXPANSION,
+    "crosssell": EXPANSION,
+    "addon": EXPANSION,
+    "upgrade": EXPANSION,
+    "existingbusiness": EXPANSION,
+}
