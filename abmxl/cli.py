@@ -1,0 +1,312 @@
+"""The ``abmxl`` command.
+
+    abmxl refresh BOOK [--out OUT] [--json]   rebuild the funnel of a workbook
+    abmxl new BOOK.xlsm [--sample N]          a copy of the template, with sample data
+    abmxl template OUT.xlsm                   build the template workbook
+    abmxl demo [--dir DIR] [--accounts N]     sample workbook -> refresh -> print
+    abmxl metrics [--json]                    every metric's worked example
+
+Errors a user can act on (a missing, locked, corrupt or non-workbook file)
+print one line and exit 1; nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from abmxl import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("abmxl: interrupted; the workbook was not changed", file=sys.stderr)
+        return 130
+    except Exception as error:
+        # The user gets one line, never a traceback; a bug says it is one.
+        if _is_user_error(error):
+            print(f"abmxl: error: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        if os.environ.get("ABMXL_DEBUG"):
+            raise
+        print(
+            f"abmxl: internal error ({type(error).__name__}: {error}); no file was changed. "
+            "Set ABMXL_DEBUG=1 to see the traceback and please report it.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _is_user_error(error: Exception) -> bool:
+    from abmxl.io.reader import WorkbookReadError
+    from abmxl.io.xlsx_writer import WorkbookWriteError
+    from abmxl.refresh import RefreshError
+
+    return isinstance(error, RefreshError | WorkbookReadError | WorkbookWriteError | OSError)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="abmxl", description="Account-based marketing funnel and metrics for Excel."
+    )
+    parser.add_argument("--version", action="version", version=f"abmxl {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    refresh = commands.add_parser("refresh", help="rebuild the Funnel Summary of a workbook")
+    refresh.add_argument("book", type=Path, help="the .xlsx/.xlsm workbook")
+    refresh.add_argument("--out", type=Path, help="write the result here instead of into BOOK")
+    refresh.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    refresh.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    refresh.set_defaults(run=_cmd_refresh)
+
+    new = commands.add_parser("new", help="create a workbook from the template")
+    new.add_argument("book", type=Path, help="the .xlsm to create")
+    new.add_argument("--sample", type=int, metavar="N", help="fill it with N sample accounts")
+    new.add_argument("--seed", type=int, default=7, help="random seed of the sample data")
+    new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    new.set_defaults(run=_cmd_new)
+
+    template = commands.add_parser("template", help="build the template workbook")
+    template.add_argument("out", type=Path, help="the .xlsm to write")
+    template.set_defaults(run=_cmd_template)
+
+    demo = commands.add_parser("demo", help="build, refresh and print a sample workbook")
+    demo.add_argument("--dir", type=Path, default=Path("demo"), help="where to put it")
+    demo.add_argument("--accounts", type=int, default=300, help="number of sample accounts")
+    demo.add_argument("--seed", type=int, default=7, help="random seed of the sample data")
+    demo.add_argument("--no-picture", action="store_true", help="skip the PNG rendering")
+    demo.set_defaults(run=_cmd_demo)
+
+    metrics = commands.add_parser("metrics", help="print every metric's worked example")
+    metrics.add_argument("--json", action="store_true", help="as JSON")
+    metrics.set_defaults(run=_cmd_metrics)
+    return parser
+
+
+# -- commands -----------------------------------------------------------------
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    from abmxl.refresh import refresh_workbook
+
+    with Progress(enabled=not args.quiet) as progress:
+        summary = refresh_workbook(args.book, args.out, progress=progress)
+    if args.json:
+        json.dump(summary.to_json(), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print_summary(summary)
+        print(f"\nWrote {args.out or args.book}")
+    return EXIT_OK
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from abmxl.template import new_workbook
+
+    _refuse_overwrite(args.book, args.force)
+    new_workbook(args.book, sample_accounts=args.sample, seed=args.seed)
+    print(f"Created {args.book}")
+    return EXIT_OK
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from abmxl.template import build_workbook
+
+    build_workbook(args.out)
+    print(f"Built {args.out}")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from abmxl.refresh import refresh_workbook
+    from abmxl.template import new_workbook
+
+    args.dir.mkdir(parents=True, exist_ok=True)
+    book = args.dir / "abm_demo.xlsm"
+    print(f"Building {book} with {args.accounts} sample accounts (seed {args.seed})")
+    new_workbook(book, sample_accounts=args.accounts, seed=args.seed)
+    with Progress(enabled=True) as progress:
+        summary = refresh_workbook(book, progress=progress)
+    print_summary(summary)
+    print(f"\nWorkbook: {book.resolve()}")
+    if not args.no_picture:
+        from abmxl.render import RenderError, render_sheet_png
+
+        picture = args.dir / "funnel_summary.png"
+        try:
+            render_sheet_png(book, "Funnel Summary", picture)
+        except RenderError as error:
+            print(f"Picture: skipped ({error})")
+        else:
+            print(f"Picture: {picture.resolve()}")
+    return EXIT_OK
+
+
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    import abmxl
+    from abmxl.examples import WORKED_EXAMPLES
+
+    results = [
+        (example, getattr(abmxl, example.function)(*example.args, **example.kwargs))
+        for example in WORKED_EXAMPLES
+    ]
+    if args.json:
+        document = [
+            {
+                "function": ex.function,
+                "excel": f"ABM_{ex.excel}",
+                "args": list(ex.args),
+                "result": value,
+                "expected": ex.expected,
+            }
+            for ex, value in results
+        ]
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    rows = [
+        (ex.call, f"=ABM_{ex.excel}({_excel_args(ex.args)})", _general(value), ex.note)
+        for ex, value in results
+    ]
+    print(_text_table(("Python", "Excel (classic)", "Result", "Note"), rows, right={2}))
+    return EXIT_OK
+
+
+# -- printing -----------------------------------------------------------------
+
+
+def print_summary(summary: object, stream: TextIO | None = None) -> None:
+    """The FunnelStages and FunnelKPIs tables, formatted as the workbook shows them."""
+    from abmxl.io.content import FMT_INTEGER, FMT_PERCENT
+    from abmxl.io.layout import kpi_format
+    from abmxl.schema import SEGMENTS
+
+    out = stream or sys.stdout
+    stages, kpis, issues = summary.stages, summary.kpis, summary.issues  # type: ignore[attr-defined]
+    print(f"ABM funnel as of {summary.as_of.isoformat()}\n", file=out)  # type: ignore[attr-defined]
+    rows = [
+        (
+            stage,
+            *(format_number(stages.at[stage, s], FMT_INTEGER) for s in SEGMENTS),
+            format_number(stages.at[stage, "Conversion"], FMT_PERCENT),
+            format_number(stages.at[stage, "In stage now"], FMT_INTEGER),
+        )
+        for stage in stages.index
+    ]
+    header = ("Stage", *SEGMENTS, "Conversion", "In stage now")
+    print(_text_table(header, rows, right=set(range(1, len(header)))), file=out)
+    rows = [
+        (kpis.at[key, "KPI"], *(format_number(kpis.at[key, s], kpi_format(key)) for s in SEGMENTS))
+        for key in kpis.index
+    ]
+    print("", file=out)
+    print(_text_table(("KPI", *SEGMENTS), rows, right=set(range(1, 6))), file=out)
+    print(f"\nData issues: {len(issues)}", end="", file=out)
+    if len(issues):
+        counts = issues.groupby(["Sheet", "Problem"]).size().sort_values(ascending=False)
+        shown = "; ".join(f"{sheet}: {problem} ({n})" for (sheet, problem), n in counts.items())
+        print(f" ({shown[:300]}{'...' if len(shown) > 300 else ''})", end="", file=out)
+    print(" -- see the DataIssues table in Funnel Summary", file=out)
+
+
+def format_number(value: object, number_format: str) -> str:
+    """A value as Excel would show it with one of abmxl's number formats."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    number = float(value)  # type: ignore[arg-type]
+    if "%" in number_format:
+        return f"{number:.1%}"
+    if number_format.startswith("$"):
+        return f"-${-number:,.0f}" if number < 0 else f"${number:,.0f}"
+    if "days" in number_format:
+        return f"{number:,.1f} days"
+    if number_format.endswith('"x"'):
+        return f"{number:.2f}x"
+    if number_format in ("#,##0", "0"):
+        return f"{number:,.0f}"
+    if number_format == "#,##0.0":
+        return f"{number:,.1f}"
+    return f"{number:,.2f}"
+
+
+def _general(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:,.2f}".rstrip("0").rstrip(".") if not number.is_integer() else f"{number:,.0f}"
+
+
+def _excel_args(args: tuple) -> str:
+    parts = []
+    for arg in args:
+        parts.append("{" + ",".join(map(str, arg)) + "}" if isinstance(arg, list) else str(arg))
+    return ", ".join(parts)
+
+
+def _text_table(header: Sequence[str], rows: Sequence[Sequence[object]], right: set[int]) -> str:
+    cells = [list(map(str, header)), *([str(c) for c in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+
+
+def _refuse_overwrite(path: Path, force: bool) -> None:
+    from abmxl.refresh import RefreshError
+
+    if path.exists() and not force:
+        raise RefreshError(f"{path} exists; pass --force to overwrite it")
+    if path.suffix.lower() != ".xlsm":
+        raise RefreshError(f"{path.name}: the template is a macro workbook; name it .xlsm")
+
+
+class Progress:
+    """Phase messages with elapsed time on stderr, redrawn in place on a terminal.
+
+    Off the terminal (CI logs, pipes) it stays silent so that ``--json`` output
+    and logs stay clean.
+    """
+
+    def __init__(self, enabled: bool = True, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and self.stream.isatty()
+        self.started = time.perf_counter()
+        self.width = 0
+
+    def __call__(self, message: str) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self.started
+        columns = shutil.get_terminal_size((80, 20)).columns
+        text = f"[{elapsed:5.1f}s] {message}"[: columns - 1]
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
