@@ -174,7 +174,10 @@ def evaluate(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Metr
     collector = _Collector()
     token = _collector_var.set(collector)
     try:
-        values = np.asarray(function(*args, **kwargs))
+        # Elements already marked bad still flow through the arithmetic (acv with
+        # years=0, say); their results are replaced by nan, so warnings are noise.
+        with np.errstate(all="ignore"):
+            values = np.asarray(function(*args, **kwargs))
     finally:
         _collector_var.reset(token)
     errors = collector.errors
@@ -200,17 +203,23 @@ def _is_pandas(value: Any) -> bool:
     return type(value).__module__.partition(".")[0] == "pandas"
 
 
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str | bytes)
+# Objects that float() would accept but that are not plain numbers: numeric
+# text is never parsed, and numpy datetimes convert to their epoch count.
+_NOT_NUMBERS = (str, bytes, _dt.date, _dt.timedelta, np.datetime64, np.timedelta64)
 
 
-_is_text_ufunc = np.frompyfunc(_is_text, 1, 1)
+def _is_not_number(value: Any) -> bool:
+    return isinstance(value, _NOT_NUMBERS)
+
+
+_is_not_number_ufunc = np.frompyfunc(_is_not_number, 1, 1)
 
 
 def _object_to_float(raw: NDArray[np.object_]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Convert an object array to float: None/NA -> nan; str and other non-numbers flagged."""
-    missing = np.equal(raw, None)
-    is_text = _is_text_ufunc(raw).astype(bool)
+    # np.asarray: on 0-d input ufuncs return Python scalars.
+    missing = np.asarray(np.equal(raw, None), dtype=bool)
+    is_text = np.asarray(_is_not_number_ufunc(raw), dtype=bool)
     filled = np.where(missing | is_text, np.nan, raw)
     try:
         return filled.astype(np.float64), is_text
@@ -945,7 +954,7 @@ def clv_from_churn(
     spread = d - g + c * (1.0 + g)
     call.check(
         spread <= 0,
-        "expansion must not outpace churn and discounting: need "
+        "churn_rate too low for the expansion and discount rates: need "
         "(1 + expansion_rate) * (1 - churn_rate) < 1 + discount_rate",
         "churn_rate",
         "discount_rate",
@@ -1311,6 +1320,8 @@ def _as_datetime64(array: NDArray[Any]) -> NDArray[np.datetime64]:
         if array.size and all(isinstance(x, _dt.datetime) for x in array.flat[:1]):
             # Aware datetimes: numpy would convert to UTC; keep the wall-clock day.
             array = np.frompyfunc(_naive, 1, 1)(array)
+    if array.size == 0:
+        return array.astype("datetime64[D]")
     if array.dtype.kind in "fiub":
         raise TypeError(f"got numbers of dtype {array.dtype}")
     return array.astype("datetime64")
