@@ -1386,11 +1386,52 @@ def _scalar_parameter(name: str, value: Any) -> float:
 
 
 def _ids(values: Any) -> Any:
-    """Ids as something pandas can index without copying Series data."""
+    """Ids as an ndarray, or a pandas Categorical (whose codes spare the hashing)."""
     if _is_pandas(values):
-        return values.to_numpy() if hasattr(values, "to_numpy") else values
+        import pandas as pd
+
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            return pd.Categorical(values)
+        return values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
     array = np.asarray(values)
+    # Text as Python strings: fixed-width numpy text would be re-boxed by pandas anyway.
     return array.astype(object) if array.dtype.kind in "US" else array
+
+
+def _join_codes(
+    account_ids: Any, event_ids: Any, selected: NDArray[np.intp]
+) -> tuple[NDArray[np.intp], NDArray[np.intp], int]:
+    """Integer codes shared by the accounts and the selected events, in one hash pass.
+
+    ``pd.factorize`` over accounts followed by events gives equal ids equal
+    codes: duplicate account ids share a score, unknown event ids get codes no
+    account reads, missing ids (None/nan) get -1. For a Categorical only the
+    categories are hashed and the events' integer codes are translated.
+    """
+    import pandas as pd
+
+    account_values = np.asarray(account_ids)
+    n_accounts = account_values.size
+    if isinstance(event_ids, pd.Categorical):
+        categories = np.asarray(event_ids.categories)
+        codes, uniques = pd.factorize(_concat_ids(account_values, categories))
+        category_codes = codes[n_accounts:]
+        event_category = event_ids.codes.take(selected)
+        event_codes = np.where(
+            event_category >= 0, category_codes.take(event_category, mode="clip"), -1
+        )
+    else:
+        codes, uniques = pd.factorize(_concat_ids(account_values, event_ids.take(selected)))
+        event_codes = codes[n_accounts:]
+    return codes[:n_accounts], event_codes, len(uniques)
+
+
+def _concat_ids(first: NDArray[Any], second: NDArray[Any]) -> NDArray[Any]:
+    # Mixed kinds (int accounts, object events, ...) are joined as Python objects,
+    # so 7 and "7" stay different ids while 7 and 7.0 match, as in a dict.
+    if first.dtype != second.dtype and (first.dtype.kind in "OUS" or second.dtype.kind in "OUS"):
+        return np.concatenate([first.astype(object), second.astype(object)])
+    return np.concatenate([first, second])
 
 
 def engagement_scores(
@@ -1470,8 +1511,6 @@ def engagement_scores(
     "Engaged" at 10 minutes in the last 90 days; those are the defaults of
     :func:`tier` and of the workbook's Settings sheet.
     """
-    import pandas as pd
-
     window = _scalar_parameter("window_days", window_days)
     half_life = (
         None if half_life_days is None else _scalar_parameter("half_life_days", half_life_days)
@@ -1479,7 +1518,7 @@ def engagement_scores(
     today = _as_of_day(as_of)
     collector = _collector_var.get()
 
-    accounts = pd.Index(_ids(account_ids))
+    accounts = _ids(account_ids)
     if accounts.ndim != 1:
         raise DomainError(
             "engagement_scores: account_ids must be one-dimensional",
@@ -1540,39 +1579,24 @@ def engagement_scores(
     else:
         flagged = None
     selected = np.flatnonzero(counted)
-    event_index = pd.Index(event_ids.take(selected))
-
-    if accounts.is_unique:
-        codes = accounts.get_indexer(event_index)
-        expand = None
-        n_keys = len(accounts)
-    else:
-        account_codes, uniques = pd.factorize(accounts, use_na_sentinel=False)
-        codes = pd.Index(uniques).get_indexer(event_index)
-        expand = account_codes
-        n_keys = len(uniques)
+    account_codes, event_codes, n_keys = _join_codes(accounts, event_ids, selected)
 
     contribution = weights[selected]
     if half_life is not None:
         with _errstate():
             contribution = contribution * np.exp2(-age[selected] / half_life)
     contribution = np.where(nat[selected], np.nan, contribution)
-    known = codes >= 0
-    sums = np.bincount(codes[known], weights=contribution[known], minlength=n_keys)
-    scores = sums if expand is None else sums[expand]
-
-    missing_id = np.asarray(pd.isna(accounts))
-    if missing_id.any():
-        scores = np.where(missing_id, np.nan, scores)
+    # Unknown ids got codes of their own that no account reads; missing ids got -1.
+    named = event_codes >= 0
+    sums = np.bincount(event_codes[named], weights=contribution[named], minlength=n_keys)
+    missing_id = account_codes < 0
+    scores = np.where(missing_id, np.nan, sums.take(account_codes, mode="clip"))
     if collector is not None:
         errors = np.zeros(n_keys, dtype=np.int8)
         if flagged is not None:
-            event_flags = flagged[selected][known]
-            np.maximum.at(errors, codes[known], event_flags)
-            errors = errors if expand is None else errors[expand]
-            scores = np.where(errors > 0, np.nan, scores)
-        else:
-            errors = errors if expand is None else errors[expand]
+            np.maximum.at(errors, event_codes[named], flagged[selected][named])
+        errors = np.where(missing_id, np.int8(0), errors.take(account_codes, mode="clip"))
+        scores = np.where(errors > 0, np.nan, scores)
         collector.start(scores.shape)
         collector.mark(errors == ERROR_NUM, ERROR_NUM)
         collector.mark(errors == ERROR_VALUE, ERROR_VALUE)
