@@ -1394,8 +1394,17 @@ def _ids(values: Any) -> Any:
             return pd.Categorical(values)
         return values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
     array = np.asarray(values)
-    # Text as Python strings: fixed-width numpy text would be re-boxed by pandas anyway.
-    return array.astype(object) if array.dtype.kind in "US" else array
+    if array.dtype.kind in "US":
+        # A list mixing 7 and "7" must not become the text "7" twice; and numpy
+        # fixed-width text would be re-boxed into Python strings by pandas anyway.
+        array = array.astype(object) if isinstance(values, np.ndarray) else _object_array(values)
+    return array
+
+
+def _object_array(values: Any) -> NDArray[np.object_]:
+    array = np.empty(len(values), dtype=object)
+    array[:] = list(values)
+    return array
 
 
 def _join_codes(

@@ -567,3 +567,23 @@ def test_engagement_scores_does_not_modify_inputs():
     np.testing.assert_array_equal(events, copies[1])
     pd.testing.assert_series_equal(dates, copies[2])
     np.testing.assert_array_equal(weights, copies[3])
+
+
+def test_engagement_scores_ids_match_like_dict_keys():
+    # 7 and 7.0 are one id (equal and same hash, as in a dict); "7" is another.
+    result = engagement_scores(
+        [7, "7", 7.0], [7, "7", 7.0, "x"], ["2026-03-31"] * 4, [1, 2, 4, 8], AS_OF
+    )
+    np.testing.assert_allclose(result, [5.0, 2.0, 5.0])
+
+
+def test_engagement_scores_categorical_event_ids_match_plain_ids():
+    events = ["A", "B", "A", "Z", None]
+    dates = ["2026-03-30", "2026-03-01", "2025-01-01", "2026-03-30", "2026-03-30"]
+    weights = [1.0, 2.0, 4.0, 8.0, 16.0]
+    plain = engagement_scores(["B", "A", "C"], events, dates, weights, AS_OF)
+    categorical = engagement_scores(
+        pd.Series(["B", "A", "C"]), pd.Series(events, dtype="category"), dates, weights, AS_OF
+    )
+    np.testing.assert_allclose(plain, [2.0, 1.0, 0.0])
+    np.testing.assert_allclose(categorical, plain)
