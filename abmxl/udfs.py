@@ -1,0 +1,854 @@
+"""Every abmxl metric as an Excel function, for classic xlwings and xlwings Lite.
+
+One module serves both xlwings runtimes:
+
+* classic xlwings (Windows desktop Excel, COM): the Excel name is the Python
+  name, so the functions are called ``ABM_WINRATE``, ``ABM_TIER``, ...; the
+  category ``ABM`` groups them in the function wizard.
+* xlwings Lite and xlwings Server (Office.js): ``name=`` and ``namespace=`` give
+  ``ABM.WINRATE``, ``ABM.TIER``, ...
+
+The functions are thin: they turn Excel cells into numpy arrays, call the
+formula in :mod:`abmxl.metrics` through :func:`abmxl.metrics.evaluate` (which
+reports bad elements instead of raising) and turn the result back into cells.
+Behaviour in a cell:
+
+* every argument takes one cell or a range; ranges broadcast like Excel's own
+  array arithmetic (a 1-row or 1-column argument stretches; a shorter range
+  leaves ``#N/A`` in the cells it does not reach) and the result is a 2D array
+  of the broadcast shape, which dynamic-array Excel spills;
+* blank cells count as 0 (Excel's arithmetic), except where the metric says
+  what a missing value means (``TIER``: blank intent, engagement and ACV are 0
+  and a blank fit is untiered; ``NPS`` ignores blanks); an omitted optional
+  argument, or a blank cell in one, takes the argument's default;
+* a bad element gives ``#DIV/0!`` (zero denominator), ``#NUM!`` (a number outside
+  the metric's domain) or ``#VALUE!`` (text, or not a single cell where one is
+  needed) in its own cell only; an error cell in the input passes its error on.
+
+The Excel-facing functions carry no type annotations on purpose: xlwings reads
+parameter annotations as converters. Their signatures mirror the core
+functions' (a test checks names and defaults), and their docstrings are the
+function-wizard descriptions (at most 255 characters).
+
+Examples
+--------
+Called from Python, a function returns the cells Excel would show:
+
+>>> ABM_WINRATE([[10], [12], [0]], [[100], [10], [0]])
+[[0.1], ['#NUM!'], ['#DIV/0!']]
+>>> ABM_TIER(85, 70, 12, 150000)
+[[1]]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import xlwings as xw
+from numpy.typing import NDArray
+
+from abmxl import metrics
+
+__all__ = [
+    "ABM_ACV",
+    "ABM_CAC",
+    "ABM_CAC_PAYBACK",
+    "ABM_CHURN_RATE",
+    "ABM_CLV",
+    "ABM_CLV_CHURN",
+    "ABM_COST_PER",
+    "ABM_ENGAGEMENT_PCT",
+    "ABM_ENGAGEMENT_SCORES",
+    "ABM_GRR",
+    "ABM_LTV_CAC",
+    "ABM_NPS",
+    "ABM_NRR",
+    "ABM_PENETRATION",
+    "ABM_PIPELINE_VELOCITY",
+    "ABM_RENEWAL_RATE",
+    "ABM_TAM",
+    "ABM_TIER",
+    "ABM_WINRATE",
+    "EXCEL_FUNCTIONS",
+    "ExcelArgument",
+    "ExcelFunction",
+]
+
+NAMESPACE = "ABM"
+CATEGORY = "ABM"
+# Office.js: functions without an explicit namespace in this module get ABM.<NAME>.
+__xlwings_func_namespace__ = NAMESPACE
+
+Cells = list[list[Any]]
+Shape = Literal["elementwise", "aggregate", "per_account"]
+Blanks = Literal["zero", "missing"]
+
+# ---------------------------------------------------------------- error codes
+# Excel's ERROR.TYPE numbering; 0 is "no error".
+_NULL, _DIV0, _VALUE, _REF, _NAME, _NUM, _NA = 1, 2, 3, 4, 5, 6, 7
+_ERROR_TEXT = np.array(
+    ["", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"], dtype=object
+)
+_ERROR_CODES = {text: code for code, text in enumerate(_ERROR_TEXT) if code}
+# Newer Excel errors that Office.js custom functions cannot return: shown as #VALUE!.
+_ERROR_CODES.update(
+    dict.fromkeys(
+        ["#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#UNKNOWN!", "#BUSY!"], _VALUE
+    )
+)
+_ERROR_CODES["#GETTING_DATA"] = _VALUE
+# metrics.ERROR_NONE/DIV0/NUM/VALUE -> Excel codes.
+_FROM_CORE = np.array([0, _DIV0, _NUM, _VALUE], dtype=np.int8)
+_FROM_KIND = {"num": _NUM, "value": _VALUE}
+
+# Excel serial day numbers: day 0 is 1899-12-30 for every date from 1900-03-01
+# (serial 61) on; earlier serials are off by Excel's 1900 leap-year bug.
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+_EPOCH_DATETIME = dt.datetime(1899, 12, 30)
+_FIRST_SERIAL, _LAST_SERIAL = 61, 2958465  # 1900-03-01 .. 9999-12-31
+
+_PLAIN_NUMBER_TYPES = frozenset({float, int, bool, type(None), np.float64})
+
+
+# ---------------------------------------------------------------- metadata
+
+
+@dataclass(frozen=True)
+class ExcelArgument:
+    """One argument of an Excel function: its name, wizard help and default."""
+
+    name: str
+    doc: str
+    default: Any = inspect.Parameter.empty
+
+    @property
+    def optional(self) -> bool:
+        return self.default is not inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
+class ExcelFunction:
+    """What an Excel function is: names, help, the core metric and how cells map to it.
+
+    ``shape`` says how cells map to the result: ``elementwise`` (ranges broadcast,
+    one result per cell), ``aggregate`` (a whole range gives one number) or
+    ``per_account`` (one result per cell of the first argument). ``blanks`` says
+    what a blank cell of a required argument is: ``zero`` (Excel's arithmetic) or
+    ``missing`` (passed to the core as missing, where the metric's own rule for
+    missing values applies). ``example`` holds the arguments of an example
+    formula and ``example_result`` what it shows.
+    """
+
+    name: str
+    python_name: str
+    core: Callable[..., Any]
+    description: str
+    arguments: tuple[ExcelArgument, ...]
+    shape: Shape
+    blanks: Blanks
+    example: str
+    example_result: str
+
+    @property
+    def classic_name(self) -> str:
+        """The name in classic xlwings (Windows desktop Excel), e.g. ``ABM_WINRATE``."""
+        return self.python_name
+
+    @property
+    def office_name(self) -> str:
+        """The name in xlwings Lite / Office.js, e.g. ``ABM.WINRATE``."""
+        return f"{NAMESPACE}.{self.name}"
+
+
+#: Every Excel function by NAME (``"WINRATE"``), in the order of the metric contract.
+EXCEL_FUNCTIONS: dict[str, ExcelFunction] = {}
+
+_MAX_DESCRIPTION = 255  # classic Excel's Application.MacroOptions limit
+
+
+def _excel_function(
+    core: Callable[..., Any],
+    *,
+    name: str,
+    example: str,
+    result: str,
+    shape: Shape = "elementwise",
+    blanks: Blanks = "zero",
+    **argument_docs: str,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Turn a declaration (signature + docstring) into a registered Excel function.
+
+    The declaration's signature is what xlwings introspects (``inspect.signature``
+    follows ``__wrapped__``); its docstring becomes the description. Every
+    argument gets ``ndim=2`` (so one row and one column keep their shape) and
+    ``err_to_str=True`` (so an error cell arrives as its text, e.g. ``"#N/A"``,
+    instead of looking blank).
+    """
+
+    def register(declaration: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(declaration)
+        if set(signature.parameters) != set(argument_docs):
+            raise TypeError(
+                f"{declaration.__name__}: argument docs {sorted(argument_docs)} do not match "
+                f"parameters {list(signature.parameters)}"
+            )
+        description = " ".join(inspect.cleandoc(declaration.__doc__ or "").split())
+        if not 0 < len(description) <= _MAX_DESCRIPTION:
+            raise ValueError(f"{declaration.__name__}: description must be 1..255 characters")
+        spec = ExcelFunction(
+            name=name,
+            python_name=declaration.__name__,
+            core=core,
+            description=description,
+            arguments=tuple(
+                ExcelArgument(p.name, argument_docs[p.name], p.default)
+                for p in signature.parameters.values()
+            ),
+            shape=shape,
+            blanks=blanks,
+            example=example,
+            example_result=result,
+        )
+        adapter = _ADAPTERS[shape]
+
+        @functools.wraps(declaration)
+        def excel_function(*args: Any, **kwargs: Any) -> Cells:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return adapter(spec, bound.arguments)
+
+        excel_function.__doc__ = description
+        for argument in spec.arguments:
+            excel_function = xw.arg(argument.name, ndim=2, err_to_str=True, doc=argument.doc)(
+                excel_function
+            )
+        # xw.func last: Office.js' xw.arg re-runs xw.func without options, which
+        # would reset name/namespace set earlier (and classic's category).
+        excel_function = xw.func(name=name, namespace=NAMESPACE, category=CATEGORY)(excel_function)
+        EXCEL_FUNCTIONS[name] = spec
+        return excel_function
+
+    return register
+
+
+# ---------------------------------------------------------------- cells -> arrays
+
+
+def _as_grid(value: Any) -> NDArray[np.object_]:
+    """Any argument (a scalar, a 2D list from xlwings, a Python sequence) -> 2D object array.
+
+    A 1D sequence from a Python caller is taken as a column.
+    """
+    if isinstance(value, list | tuple) and value and isinstance(value[0], list | tuple):
+        grid = np.empty((len(value), len(value[0])), dtype=object)
+        grid[...] = value
+        return grid
+    array = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
+    if array.ndim == 0:
+        return array.astype(object).reshape(1, 1)
+    if array.ndim == 1:
+        return array.astype(object, copy=False).reshape(-1, 1)
+    if array.ndim == 2:
+        return array.astype(object, copy=False)
+    raise ValueError(f"expected cells in at most 2 dimensions, got {array.ndim}")
+
+
+def _cell_number(cell: Any) -> tuple[float, int]:
+    """One cell -> (number, error code); a blank is (nan, 0)."""
+    if cell is None:
+        return np.nan, 0
+    if isinstance(cell, bool | int | float | np.number):
+        number = float(cell)
+        return (number, 0) if not np.isinf(number) else (np.nan, _NUM)
+    if isinstance(cell, dt.datetime):
+        # Classic xlwings hands date cells over as datetime; Excel's value is the serial.
+        naive = cell.replace(tzinfo=None)
+        return (naive - _EPOCH_DATETIME).total_seconds() / 86400.0, 0
+    if isinstance(cell, dt.date):
+        return float((cell - _EPOCH_DATETIME.date()).days), 0
+    if isinstance(cell, str):
+        # Text is never a number (as in abmxl.metrics); an error cell passes its error on.
+        return np.nan, _ERROR_CODES.get(cell, _VALUE)
+    return np.nan, _VALUE
+
+
+_cell_numbers = np.frompyfunc(_cell_number, 1, 2)
+
+
+def _numbers(grid: NDArray[np.object_]) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
+    """Cells -> (float array with nan for blanks, int8 Excel error codes)."""
+    if grid.size == 0 or set(map(type, grid.flat)) <= _PLAIN_NUMBER_TYPES:
+        # The usual case: numbers and blanks only; one C-level conversion.
+        values = grid.astype(np.float64)
+        codes = np.zeros(grid.shape, dtype=np.int8)
+        infinite = np.isinf(values)
+        if infinite.any():
+            values[infinite] = np.nan
+            codes[infinite] = _NUM
+        return values, codes
+    values, codes = _cell_numbers(grid)
+    return values.astype(np.float64), codes.astype(np.int8)
+
+
+def _fill_blanks(
+    values: NDArray[np.float64], codes: NDArray[np.int8], blank: float
+) -> NDArray[np.float64]:
+    missing = np.isnan(values) & (codes == 0)
+    if np.isnan(blank) or not missing.any():
+        return values
+    return np.where(missing, blank, values)
+
+
+def _argument_numbers(
+    spec: ExcelFunction, argument: ExcelArgument, value: Any
+) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
+    """One argument's cells -> numbers with blanks resolved, and error codes."""
+    values, codes = _numbers(_as_grid(value))
+    if argument.optional:
+        blank = np.nan if argument.default is None else float(argument.default)
+    else:
+        blank = 0.0 if spec.blanks == "zero" else np.nan
+    return _fill_blanks(values, codes, blank), codes
+
+
+def _first_error(codes: NDArray[np.int8]) -> int:
+    """The first error in reading order (row by row), 0 if none."""
+    flat = codes.ravel()
+    position = int(np.argmax(flat != 0)) if flat.size else 0
+    return int(flat[position]) if flat.size else 0
+
+
+# ---------------------------------------------------------------- arrays -> cells
+
+
+def _cells(
+    values: NDArray[Any], codes: NDArray[np.int8], blank: NDArray[np.bool_] | None = None
+) -> Cells:
+    """Result values and Excel error codes -> the 2D list of cells xlwings returns.
+
+    An undefined result without an error code (``nan``) or an infinite one is
+    ``#NUM!``; a float result comes back as Python floats, an integer one (TIER)
+    as Python ints.
+    """
+    if values.dtype.kind == "f":
+        undefined = ~np.isfinite(values) & (codes == 0)
+        if undefined.any():
+            codes = np.where(undefined, np.int8(_NUM), codes)
+    cells = values.astype(object)
+    failed = codes != 0
+    if failed.any():
+        cells[failed] = _ERROR_TEXT[codes[failed]]
+    if blank is not None and blank.any():
+        cells[blank] = ""
+    return cells.tolist()
+
+
+def _error_cells(shape: tuple[int, int], code: int) -> Cells:
+    return np.full(shape, _ERROR_TEXT[code], dtype=object).tolist()
+
+
+def _domain_code(error: ValueError) -> int:
+    return _FROM_KIND.get(getattr(error, "kind", "num"), _NUM)
+
+
+# ---------------------------------------------------------------- adapters
+
+
+def _broadcast_shape(shapes: list[tuple[int, int]]) -> tuple[int, int]:
+    return max(s[0] for s in shapes), max(s[1] for s in shapes)
+
+
+def _stretch(
+    values: NDArray[np.float64], codes: NDArray[np.int8], shape: tuple[int, int]
+) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
+    """Excel's array broadcasting: a size-1 axis repeats; a shorter one leaves #N/A."""
+    if values.shape == shape:
+        return values, codes
+    sources, beyond = [], []
+    for size, target in zip(values.shape, shape, strict=True):
+        positions = np.arange(target)
+        sources.append(
+            np.zeros(target, dtype=np.intp) if size == 1 else np.minimum(positions, size - 1)
+        )
+        beyond.append((size != 1) & (positions >= size))
+    grid = np.ix_(*sources)
+    stretched_codes = codes[grid]
+    outside = beyond[0][:, None] | beyond[1][None, :]
+    if outside.any():
+        stretched_codes = np.where(outside & (stretched_codes == 0), np.int8(_NA), stretched_codes)
+    return values[grid], stretched_codes
+
+
+def _elementwise(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
+    converted = [
+        _argument_numbers(spec, argument, arguments[argument.name]) for argument in spec.arguments
+    ]
+    shape = _broadcast_shape([values.shape for values, _ in converted])
+    if 0 in shape:
+        return [[]]
+    codes = np.zeros(shape, dtype=np.int8)
+    core_args: list[Any] = []
+    for values, argument_codes in converted:
+        if values.shape == (1, 1):
+            # One cell: pass a scalar, the core broadcasts it.
+            core_args.append(values[0, 0])
+            if argument_codes[0, 0]:
+                codes[codes == 0] = argument_codes[0, 0]
+            continue
+        values, argument_codes = _stretch(values, argument_codes, shape)
+        core_args.append(values)
+        # Excel reports the first error it meets, argument by argument.
+        codes = np.where(codes == 0, argument_codes, codes)
+    try:
+        result = metrics.evaluate(spec.core, *core_args)
+    except ValueError as error:  # a DomainError the core cannot attribute to elements
+        return _error_cells(shape, _domain_code(error))
+    values = np.broadcast_to(result.values, shape)
+    core_codes = _FROM_CORE[np.broadcast_to(result.errors, shape)]
+    return _cells(values, np.where(codes == 0, core_codes, codes))
+
+
+def _aggregate(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
+    (argument,) = spec.arguments
+    values, codes = _argument_numbers(spec, argument, arguments[argument.name])
+    input_error = _first_error(codes)
+    if input_error:
+        return _error_cells((1, 1), input_error)
+    try:
+        result = metrics.evaluate(spec.core, values)
+    except ValueError as error:
+        return _error_cells((1, 1), _domain_code(error))
+    return _cells(result.values.reshape(1, 1), _FROM_CORE[result.errors.reshape(1, 1)])
+
+
+def _id_text(cell: Any) -> tuple[Any, int]:
+    """An id cell -> (text or None for blank, error code), as the refresh reads ids.
+
+    Numbers become their text form (1001.0 -> "1001"), so a numeric id matches
+    the same id typed as text; text is kept as written.
+    """
+    if cell is None:
+        return None, 0
+    if isinstance(cell, str):
+        code = _ERROR_CODES.get(cell, 0)
+        return (None, code) if code else (cell, 0)
+    if isinstance(cell, bool):
+        return ("TRUE" if cell else "FALSE"), 0
+    if isinstance(cell, int | float | np.number):
+        number = float(cell)
+        if not np.isfinite(number):
+            return None, _NUM
+        return (str(int(number)) if number.is_integer() else repr(number)), 0
+    if isinstance(cell, dt.date):
+        return cell.isoformat(), 0
+    return str(cell), 0
+
+
+_id_texts = np.frompyfunc(_id_text, 1, 2)
+
+
+def _ids(grid: NDArray[np.object_]) -> tuple[NDArray[np.object_], NDArray[np.int8]]:
+    ids, codes = _id_texts(grid)
+    return ids.astype(object), codes.astype(np.int8)
+
+
+def _single_cell(value: Any) -> tuple[float, int]:
+    """A one-cell argument -> (number or nan for blank, error code); a range is #VALUE!."""
+    grid = _as_grid(value)
+    if grid.shape != (1, 1):
+        return np.nan, _VALUE
+    values, codes = _numbers(grid)
+    return float(values[0, 0]), int(codes[0, 0])
+
+
+def _days(serials: NDArray[np.float64]) -> tuple[NDArray[np.datetime64], NDArray[np.bool_]]:
+    """Excel serial numbers -> calendar days (time of day dropped), and out-of-range flags."""
+    out_of_range = ~((serials >= _FIRST_SERIAL) & (serials < _LAST_SERIAL + 1))
+    whole = np.floor(np.where(out_of_range, _FIRST_SERIAL, serials)).astype(np.int64)
+    return _EXCEL_EPOCH + whole.astype("timedelta64[D]"), out_of_range
+
+
+def _per_account(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
+    """ENGAGEMENT_SCORES: one score per cell of ``account_ids``, same shape."""
+    import pandas as pd
+
+    accounts, account_codes = _ids(_as_grid(arguments["account_ids"]))
+    shape = accounts.shape
+    if 0 in shape:
+        return [[]]
+
+    # The single-cell parameters: one error among them fails every score.
+    as_of, parameter_code = _single_cell(arguments["as_of"])
+    if not parameter_code and np.isnan(as_of):
+        parameter_code = _VALUE  # a blank as-of date: there is no "today" in a formula
+    parameters: dict[str, float | None] = {}
+    defaults = {argument.name: argument.default for argument in spec.arguments}
+    for name in ("window_days", "half_life_days"):
+        number, code = _single_cell(arguments[name])
+        parameter_code = parameter_code or code
+        parameters[name] = defaults[name] if np.isnan(number) else number
+    if parameter_code:
+        return _error_cells(shape, parameter_code)
+    as_of_day, as_of_outside = _days(np.array([as_of]))
+    if as_of_outside[0]:
+        return _error_cells(shape, _NUM)
+
+    # Event columns: one element per event; a one-cell column applies to every event.
+    event_ids, event_id_codes = _ids(_as_grid(arguments["event_account_ids"]).ravel())
+    serials, date_codes = _numbers(_as_grid(arguments["event_dates"]).ravel())
+    weights, weight_codes = _numbers(_as_grid(arguments["event_weights"]).ravel())
+    try:
+        n_events = np.broadcast_shapes(event_ids.shape, serials.shape, weights.shape)
+    except ValueError:
+        return _error_cells(shape, _VALUE)
+    event_ids, event_id_codes, serials, date_codes, weights, weight_codes = (
+        np.broadcast_to(a, n_events)
+        for a in (event_ids, event_id_codes, serials, date_codes, weights, weight_codes)
+    )
+    weights = np.where(np.isnan(weights) & (weight_codes == 0), 0.0, weights)  # blank = 0
+    days, outside = _days(serials)
+    date_codes = np.where((date_codes == 0) & ~np.isnan(serials) & outside, _NUM, date_codes)
+    # Events without an account or a date cannot be placed: ignored, as the refresh skips them.
+    placed = (event_id_codes == 0) & ~np.equal(event_ids, None)
+    placed &= ~((date_codes == 0) & np.isnan(serials))
+    event_codes = np.where(date_codes != 0, date_codes, weight_codes)
+    usable = placed & (event_codes == 0)
+
+    named = (account_codes == 0) & ~np.equal(accounts, None)
+    try:
+        result = metrics.evaluate(
+            spec.core,
+            accounts[named],
+            event_ids[usable],
+            days[usable],
+            weights[usable],
+            as_of_day[0],
+            parameters["window_days"],
+            parameters["half_life_days"],
+        )
+    except ValueError as error:
+        return _error_cells(shape, _domain_code(error))
+
+    values = np.zeros(shape, dtype=np.float64)
+    codes = account_codes.copy()
+    values[named] = result.values
+    codes[named] = _FROM_CORE[result.errors]
+    # An unreadable event makes its account's score unknown, whatever its date.
+    bad_events = placed & (event_codes != 0)
+    if bad_events.any():
+        account_index = pd.Index(accounts[named])
+        for code in np.unique(event_codes[bad_events]):
+            hit = account_index.isin(event_ids[bad_events & (event_codes == code)])
+            named_codes = codes[named]
+            named_codes[hit & (named_codes == 0)] = code
+            codes[named] = named_codes
+    blank = np.equal(accounts, None) & (account_codes == 0)
+    return _cells(values, codes, blank=blank)
+
+
+_ADAPTERS: dict[Shape, Callable[[ExcelFunction, Mapping[str, Any]], Cells]] = {
+    "elementwise": _elementwise,
+    "aggregate": _aggregate,
+    "per_account": _per_account,
+}
+
+# ---------------------------------------------------------------- the functions
+# Declarations: the signature and docstring are what Excel shows; the body is
+# the adapter chosen by `shape`. Order follows the metric contract.
+
+_FRACTION = "a fraction (0.1 = 10%; format the cell as %)"
+
+
+@_excel_function(
+    metrics.win_rate,
+    name="WINRATE",
+    example="10, 100",
+    result="0.1",
+    won="Opportunities (or accounts) won; 0 <= won <= closed.",
+    closed="Opportunities closed, won or lost; >= 0.",
+)
+def ABM_WINRATE(won, closed):
+    """Win rate: won / closed, a fraction (0.1 = 10%). #DIV/0! when nothing closed; #NUM! for
+    negative counts or won > closed. Takes cells or whole columns (spills)."""
+
+
+@_excel_function(
+    metrics.acv,
+    name="ACV",
+    example="90000, 3, 5000",
+    result="28333.33",
+    total_contract_value="Total contract value over the whole term; >= 0.",
+    years="Contract term in years; > 0 (1.5 = 18 months).",
+    one_time_fees="Optional. One-time fees included in the contract value; default 0.",
+)
+def ABM_ACV(total_contract_value, years, one_time_fees=0):
+    """Annual contract value: (total contract value - one-time fees) / years. #NUM! for
+    years <= 0 or fees outside 0..total."""
+
+
+@_excel_function(
+    metrics.clv,
+    name="CLV",
+    example="100000, 5, 0.8, 0.1",
+    result="333589.24",
+    acv="Annual contract value; >= 0.",
+    lifetime_years="Expected customer lifetime in years; > 0.",
+    gross_margin="Optional. Gross margin 0..1; default 1 (revenue).",
+    discount_rate="Optional. Annual discount rate; > -1; default 0.",
+    expansion_rate="Optional. Annual revenue growth of the account; >= -1; default 0.",
+)
+def ABM_CLV(acv, lifetime_years, gross_margin=1, discount_rate=0, expansion_rate=0):
+    """Customer lifetime value over a fixed lifetime: yearly margin, growing by the expansion
+    rate and discounted, summed over the lifetime (first year undiscounted)."""
+
+
+@_excel_function(
+    metrics.clv_from_churn,
+    name="CLV_CHURN",
+    example="100000, 0.2, 0.8",
+    result="400000",
+    acv="Annual contract value; >= 0.",
+    churn_rate="Annual churn rate; 0 < churn <= 1.",
+    gross_margin="Optional. Gross margin 0..1; default 1 (revenue).",
+    discount_rate="Optional. Annual discount rate; > -1; default 0.",
+    expansion_rate="Optional. Annual revenue growth of a retained account; default 0.",
+)
+def ABM_CLV_CHURN(acv, churn_rate, gross_margin=1, discount_rate=0, expansion_rate=0):
+    """Customer lifetime value from an annual churn rate: acv * margin / (1 - q (1 - churn)),
+    q = (1 + expansion) / (1 + discount). #NUM! when growth outpaces churn."""
+
+
+@_excel_function(
+    metrics.cac,
+    name="CAC",
+    example="300000, 200000, 10, 100000",
+    result="60000",
+    sales_cost="Sales spend of the period; >= 0.",
+    marketing_cost="Marketing spend of the period; >= 0.",
+    new_customers="Customers acquired in the period; >= 0.",
+    overhead_cost="Optional. Other acquisition costs (tools, agencies); default 0.",
+)
+def ABM_CAC(sales_cost, marketing_cost, new_customers, overhead_cost=0):
+    """Customer acquisition cost: (sales + marketing + overhead) / new customers. #DIV/0!
+    when there are no new customers."""
+
+
+@_excel_function(
+    metrics.engagement_pct,
+    name="ENGAGEMENT_PCT",
+    example="45, 300",
+    result="0.15",
+    engaged_accounts="Target accounts that are engaged; 0 <= engaged <= target.",
+    target_accounts="Target accounts; >= 0.",
+)
+def ABM_ENGAGEMENT_PCT(engaged_accounts, target_accounts):
+    """Share of target accounts that are engaged: engaged / target, a fraction (0.15 =
+    15%)."""
+
+
+@_excel_function(
+    metrics.tier,
+    name="TIER",
+    example="85, 70, 12, 150000",
+    result="1",
+    blanks="missing",
+    fit_score="Fit score 0-100; blank = untiered (0).",
+    intent_score="Intent score 0-100; blank = 0 (no signal).",
+    engagement_score="Engagement score (minutes); blank = 0.",
+    expected_acv="Expected annual contract value; blank = 0.",
+    fit_min="Optional. Minimum fit to be tiered; default 70.",
+    intent_min="Optional. Intent that counts as a signal; default 60.",
+    engagement_min="Optional. Engagement that counts as a signal; default 10.",
+    acv_tier1="Optional. Minimum ACV for tier 1; default 100000.",
+    acv_tier2="Optional. Minimum ACV for tier 2; default 25000.",
+)
+def ABM_TIER(
+    fit_score,
+    intent_score,
+    engagement_score,
+    expected_acv,
+    fit_min=70,
+    intent_min=60,
+    engagement_min=10,
+    acv_tier1=100000,
+    acv_tier2=25000,
+):
+    """ABM tier: 1 (high fit, intent and engagement, ACV >= tier 1), 2 (intent or engagement,
+    ACV >= tier 2), 3 (high fit, no signal or small ACV), 0 (fit below fit_min)."""
+
+
+@_excel_function(
+    metrics.tam,
+    name="TAM",
+    example="1200, 50000",
+    result="60000000",
+    accounts="Accounts in the ideal customer profile; >= 0.",
+    average_acv="Average annual contract value; >= 0.",
+)
+def ABM_TAM(accounts, average_acv):
+    """Total addressable market: accounts * average ACV (annual revenue)."""
+
+
+@_excel_function(
+    metrics.pipeline_velocity,
+    name="PIPELINE_VELOCITY",
+    example="50, 20000, 0.25, 90",
+    result="2777.78",
+    opportunities="Open opportunities; >= 0.",
+    average_deal_size="Average deal value; >= 0.",
+    win_rate="Win rate 0..1.",
+    sales_cycle_days="Average days from opportunity to close; >= 0.",
+)
+def ABM_PIPELINE_VELOCITY(opportunities, average_deal_size, win_rate, sales_cycle_days):
+    """Pipeline velocity, revenue per day: opportunities * deal size * win rate / sales cycle
+    days. #DIV/0! for a zero-day cycle."""
+
+
+@_excel_function(
+    metrics.churn_rate,
+    name="CHURN_RATE",
+    example="8, 100",
+    result="0.08",
+    customers_lost="Starting customers lost in the period; 0 <= lost <= at start.",
+    customers_at_start="Customers at the start of the period; >= 0.",
+)
+def ABM_CHURN_RATE(customers_lost, customers_at_start):
+    """Churn rate: customers lost / customers at the start of the period, a fraction."""
+
+
+@_excel_function(
+    metrics.renewal_rate,
+    name="RENEWAL_RATE",
+    example="45, 50",
+    result="0.9",
+    renewed="Contracts renewed; 0 <= renewed <= up for renewal.",
+    up_for_renewal="Contracts that came up for renewal; >= 0.",
+)
+def ABM_RENEWAL_RATE(renewed, up_for_renewal):
+    """Renewal rate: contracts renewed / contracts up for renewal, a fraction."""
+
+
+@_excel_function(
+    metrics.net_revenue_retention,
+    name="NRR",
+    example="1000000, 180000, 50000, 100000",
+    result="1.03",
+    starting_arr="ARR of existing customers at the start; >= 0.",
+    expansion_arr="ARR added by those customers (upsell, cross-sell); >= 0.",
+    contraction_arr="ARR lost to downgrades; >= 0.",
+    churned_arr="ARR lost to customers leaving; contraction + churned <= start.",
+)
+def ABM_NRR(starting_arr, expansion_arr, contraction_arr, churned_arr):
+    """Net revenue retention: (start + expansion - contraction - churned) / start. Above 1
+    (100%) when expansion outgrows losses."""
+
+
+@_excel_function(
+    metrics.gross_revenue_retention,
+    name="GRR",
+    example="1000000, 50000, 100000",
+    result="0.85",
+    starting_arr="ARR of existing customers at the start; >= 0.",
+    contraction_arr="ARR lost to downgrades; >= 0.",
+    churned_arr="ARR lost to customers leaving; contraction + churned <= start.",
+)
+def ABM_GRR(starting_arr, contraction_arr, churned_arr):
+    """Gross revenue retention: (start - contraction - churned) / start, a fraction."""
+
+
+@_excel_function(
+    metrics.nps,
+    name="NPS",
+    example="{10,9,8,7,6,0,10,9,3,10}",
+    result="20",
+    shape="aggregate",
+    blanks="missing",
+    scores="Survey answers 0-10 (whole numbers), a whole range; blanks are ignored.",
+)
+def ABM_NPS(scores):
+    """Net promoter score of a range of 0-10 answers: 100 * (promoters 9-10 - detractors 0-6)
+    / answers, from -100 to 100. Blanks are ignored."""
+
+
+@_excel_function(
+    metrics.ltv_to_cac,
+    name="LTV_CAC",
+    example="300000, 100000",
+    result="3",
+    clv="Customer lifetime value (ABM_CLV); >= 0.",
+    cac="Customer acquisition cost (ABM_CAC); >= 0.",
+)
+def ABM_LTV_CAC(clv, cac):
+    """LTV:CAC ratio: customer lifetime value / acquisition cost. #DIV/0! when CAC is 0."""
+
+
+@_excel_function(
+    metrics.cac_payback_months,
+    name="CAC_PAYBACK",
+    example="1200, 1200, 0.8",
+    result="15",
+    cac="Customer acquisition cost; >= 0.",
+    acv="Annual contract value; >= 0.",
+    gross_margin="Optional. Gross margin 0..1; default 1.",
+)
+def ABM_CAC_PAYBACK(cac, acv, gross_margin=1):
+    """CAC payback in months: CAC / (ACV * gross margin / 12)."""
+
+
+@_excel_function(
+    metrics.account_penetration,
+    name="PENETRATION",
+    example="4, 10",
+    result="0.4",
+    engaged_contacts="Engaged contacts at the account; 0 <= engaged <= committee.",
+    buying_committee_size="People in the account's buying committee; >= 0.",
+)
+def ABM_PENETRATION(engaged_contacts, buying_committee_size):
+    """Account penetration: engaged contacts / buying committee size, a fraction."""
+
+
+@_excel_function(
+    metrics.cost_per,
+    name="COST_PER",
+    example="50000, 25",
+    result="2000",
+    spend="Program spend; >= 0.",
+    accounts="Accounts reached: engaged, with an opportunity, or won; >= 0.",
+)
+def ABM_COST_PER(spend, accounts):
+    """Spend per account: cost per engaged, opportunity or won account. #DIV/0! for 0
+    accounts."""
+
+
+@_excel_function(
+    metrics.engagement_scores,
+    name="ENGAGEMENT_SCORES",
+    example="Accounts[account_id], Engagement[account_id], Engagement[date], "
+    "Engagement[weight], DATE(2026,3,31), 90, 30",
+    result="one score per account",
+    shape="per_account",
+    account_ids="The accounts to score (a column); one score per cell, same shape.",
+    event_account_ids="Account of each event (a column).",
+    event_dates="Date of each event (a column of dates).",
+    event_weights="Weight (minutes, points) of each event; >= 0; blank = 0.",
+    as_of="The date ages are measured from, e.g. TODAY().",
+    window_days="Optional. Events aged 0..window days count; default 90.",
+    half_life_days="Optional. Days after which an event's weight halves; default none.",
+)
+def ABM_ENGAGEMENT_SCORES(
+    account_ids,
+    event_account_ids,
+    event_dates,
+    event_weights,
+    as_of,
+    window_days=90,
+    half_life_days=None,
+):
+    """Engagement score per account: sum of its event weights dated 0..window days before
+    as_of, optionally halving every half_life days. Spills one score per account."""
