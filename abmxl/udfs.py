@@ -535,19 +535,18 @@ def _per_account(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
     except ValueError as error:
         return _error_cells(shape, _domain_code(error))
 
-    values = np.zeros(shape, dtype=np.float64)
-    codes = account_codes.copy()
-    values[named] = result.values
-    codes[named] = _FROM_CORE[result.errors]
+    named_codes = _FROM_CORE[result.errors]
     # An unreadable event makes its account's score unknown, whatever its date.
     bad_events = placed & (event_codes != 0)
     if bad_events.any():
         account_index = pd.Index(accounts[named])
         for code in np.unique(event_codes[bad_events]):
             hit = account_index.isin(event_ids[bad_events & (event_codes == code)])
-            named_codes = codes[named]
             named_codes[hit & (named_codes == 0)] = code
-            codes[named] = named_codes
+    values = np.zeros(shape, dtype=np.float64)
+    values[named] = result.values
+    codes = account_codes.copy()
+    codes[named] = named_codes
     blank = np.equal(accounts, None) & (account_codes == 0)
     return _cells(values, codes, blank=blank)
 
