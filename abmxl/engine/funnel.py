@@ -1,0 +1,397 @@
+"""Typed input tables -> the funnel: tiers, stages, FunnelStages, FunnelKPIs, AccountScores.
+
+Implements the "Per-account derivations" and "Outputs of a refresh" sections of
+``shared/spec/workbook.md``. Every formula of the metric contract comes from
+``abmxl.metrics``; this module only counts, sums and averages per segment.
+
+Everything is vectorized: per-account values come from ``np.bincount`` over the
+account positions that ``engine.clean`` assigns, and per-segment values from
+``np.bincount`` over the tier codes, so the cost is a few passes over each
+table whatever the number of accounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from abmxl import metrics
+from abmxl.engine.clean import LOST, OPEN, WON, CleanBook, clean_book
+from abmxl.engine.model import FunnelSummary, RawTable
+from abmxl.schema import ACCOUNT_SCORES_COLUMNS, EXPANSION, NEW_BUSINESS, RENEWAL, SEGMENTS, STAGES
+
+__all__ = ["KPI_LABELS", "build_summary", "summarize"]
+
+KPI_LABELS: dict[str, str] = {
+    "target_accounts": "Target accounts",
+    "tam": "Total addressable market (sum of expected ACV)",
+    "engaged_accounts": "Engaged accounts",
+    "engaged_pct": "Engaged accounts %",
+    "avg_engagement_score": "Average engagement score",
+    "opportunity_accounts": "Accounts with an opportunity",
+    "opportunity_rate": "Opportunity rate (of accounts)",
+    "open_pipeline": "Open pipeline",
+    "won_accounts": "Won accounts (customers)",
+    "account_win_rate": "Account win rate (of accounts)",
+    "win_rate": "Win rate (closed New Business)",
+    "new_revenue_won": "New revenue won",
+    "new_acv_won": "New ACV won",
+    "avg_deal_size": "Average deal size (won New Business)",
+    "avg_sales_cycle_days": "Average sales cycle (won New Business)",
+    "avg_days_to_opportunity": "Average days from first touch to opportunity",
+    "avg_touches_per_won_account": "Average touches per won account",
+    "pipeline_velocity": "Pipeline velocity (revenue per day)",
+    "total_spend": "Total spend",
+    "cost_per_engaged_account": "Cost per engaged account",
+    "cost_per_opportunity_account": "Cost per opportunity account",
+    "cost_per_won_account": "Cost per won account",
+    "renewal_rate": "Renewal rate (closed renewals)",
+    "churn_rate": "Churn rate (closed renewals)",
+    "expansion_revenue_won": "Expansion revenue won",
+    "total_revenue_won": "Total revenue won",
+    "avg_acv": "Average ACV (won opportunities)",
+    "clv": "Customer lifetime value",
+    "ltv_to_cac": "LTV to CAC",
+    "nps": "Net promoter score",
+    "account_penetration": "Account penetration (engaged contacts)",
+}
+"""FunnelKPIs keys in the spec's order, with the label the ``KPI`` column shows."""
+
+_TARGET, _ENGAGED, _OPPORTUNITY, _WON, _RETAINED, _EXPANDED = STAGES
+_NO_DATA = np.full(len(SEGMENTS), np.nan)
+_SPEND_KPIS = (
+    "total_spend",
+    "cost_per_engaged_account",
+    "cost_per_opportunity_account",
+    "cost_per_won_account",
+)
+
+
+def build_summary(tables: Mapping[str, RawTable | None], today: dt.date) -> FunnelSummary:
+    """The funnel of a workbook's input tables.
+
+    Parameters
+    ----------
+    tables : mapping of str to RawTable or None
+        Input sheets keyed by canonical name (``schema.INPUT_SHEETS``); a
+        missing key or ``None`` means the sheet is absent.
+    today : datetime.date
+        The as-of date when the Settings sheet leaves ``as_of`` blank (the
+        engine never reads the clock).
+
+    Returns
+    -------
+    FunnelSummary
+        FunnelStages, FunnelKPIs, DataIssues and AccountScores. Bad cells never
+        raise: they are rows of ``issues``.
+    """
+    return summarize(clean_book(tables, today))
+
+
+def _by_segment(tiers: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Count (or sum of ``weights``) per segment, in ``SEGMENTS`` order.
+
+    ``tiers`` holds 0-3 per item; All targets is Tiers 1-3 together.
+    """
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64)
+    per_tier = np.bincount(tiers, weights=weights, minlength=4).astype(np.float64)
+    return np.array([per_tier[1:4].sum(), per_tier[1], per_tier[2], per_tier[3], per_tier[0]])
+
+
+def _mean_by_segment(tiers: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` per segment; blank (nan) for a segment without values."""
+    return _share(_by_segment(tiers, values), _by_segment(tiers))
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole; blank (nan) where there is nothing to divide by."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(whole > 0, part / np.where(whole > 0, whole, 1.0), np.nan)
+
+
+def _any_per_account(account: np.ndarray, mask: np.ndarray, n_accounts: int) -> np.ndarray:
+    return np.bincount(account[mask], minlength=n_accounts) > 0
+
+
+def _day_numbers(dates: np.ndarray) -> np.ndarray:
+    """datetime64 -> int64 days since 1970-01-01 (NaT -> int64 min)."""
+    return np.asarray(dates).astype("datetime64[D]").view(np.int64)
+
+
+_NO_DAY = np.iinfo(np.int64).max
+
+
+def _first_day_per_account(account: np.ndarray, days: np.ndarray, n_accounts: int) -> np.ndarray:
+    """Earliest day per account; ``_NO_DAY`` for an account without any."""
+    first = np.full(n_accounts, _NO_DAY, dtype=np.int64)
+    np.minimum.at(first, account, days)
+    return first
+
+
+def summarize(book: CleanBook) -> FunnelSummary:
+    """The funnel of cleaned input tables (see ``build_summary``)."""
+    settings = book.settings
+    as_of_day = int(np.datetime64(settings.as_of, "D").view(np.int64))
+    accounts = book.accounts
+    n = len(accounts)
+    opps = book.opportunities
+    engagement = book.engagement
+
+    # --- per account: engagement ------------------------------------------------
+    if engagement is not None:
+        event_account = engagement["account"].to_numpy()
+        score = metrics.engagement_scores(
+            np.arange(n),
+            event_account,
+            engagement["date"].to_numpy(),
+            engagement["weight"].to_numpy(),
+            settings.as_of,
+            window_days=settings.window_days,
+            half_life_days=settings.half_life_days,
+        )
+        # First touch and touches: events of any weight and any age, up to as_of.
+        event_day = _day_numbers(engagement["date"].to_numpy())
+        past = event_day <= as_of_day
+        first_touch = _first_day_per_account(event_account[past], event_day[past], n)
+        touches = np.bincount(event_account[past], minlength=n).astype(np.float64)
+    else:
+        score = np.full(n, np.nan)
+        first_touch = np.full(n, _NO_DAY, dtype=np.int64)
+        touches = np.zeros(n)
+
+    # --- per account: tier ------------------------------------------------------------
+    computed_tier = metrics.tier(
+        accounts["fit_score"].to_numpy(),
+        accounts["intent_score"].to_numpy(),
+        score,
+        accounts["expected_acv"].to_numpy(),
+        fit_min=settings.fit_min,
+        intent_min=settings.intent_min,
+        engagement_min=settings.engagement_min,
+        acv_tier1=settings.acv_tier1,
+        acv_tier2=settings.acv_tier2,
+    )
+    override = accounts["tier_override"].to_numpy()
+    tiers = np.where(np.isnan(override), computed_tier, override).astype(np.int64)
+
+    # --- per opportunity ----------------------------------------------------------------
+    opp_account = opps["account"].to_numpy()
+    opp_tier = tiers[opp_account]
+    status = opps["status"].to_numpy()
+    kind = opps["type"].to_numpy()
+    amount = opps["amount"].to_numpy()
+    won, lost, is_open = status == WON, status == LOST, status == OPEN
+    new_business, renewal, expansion = kind == NEW_BUSINESS, kind == RENEWAL, kind == EXPANSION
+    opp_acv = np.asarray(
+        metrics.acv(amount, opps["term_years"].to_numpy(), opps["one_time_fees"].to_numpy()),
+        dtype=np.float64,
+    )
+    timed = opps["timed"].to_numpy()
+    created_day = _day_numbers(opps["created_date"].to_numpy())
+    close_day = _day_numbers(opps["close_date"].to_numpy())
+
+    # --- per account: stages -------------------------------------------------------------
+    reached = {
+        _TARGET: np.ones(n, dtype=bool),
+        _OPPORTUNITY: _any_per_account(opp_account, np.ones(len(opps), dtype=bool), n),
+        _WON: _any_per_account(opp_account, won, n),
+        _RETAINED: _any_per_account(opp_account, won & renewal, n),
+        _EXPANDED: _any_per_account(opp_account, won & expansion, n),
+    }
+    # nan >= x is False: without Engagement data, Engaged means reached Opportunity.
+    reached[_ENGAGED] = (score >= settings.engagement_min) | reached[_OPPORTUNITY]
+    current_stage = np.select(
+        [reached[stage] for stage in reversed(STAGES[1:])],
+        list(reversed(STAGES[1:])),
+        default=_TARGET,
+    ).astype(object)
+
+    stage_counts = {stage: _by_segment(tiers, reached[stage]) for stage in STAGES}
+    stages = _stages_table(stage_counts, tiers, current_stage)
+
+    # --- KPIs ----------------------------------------------------------------------------
+    count = stage_counts
+    targets = count[_TARGET]
+    k: dict[str, np.ndarray] = {}
+    k["target_accounts"] = targets
+    if book.has_expected_acv:
+        k["tam"] = _by_segment(tiers, np.nan_to_num(accounts["expected_acv"].to_numpy()))
+    else:
+        k["tam"] = _NO_DATA
+    k["engaged_accounts"] = count[_ENGAGED]
+    k["engaged_pct"] = metrics.engagement_pct(count[_ENGAGED], targets)
+    k["avg_engagement_score"] = (
+        _mean_by_segment(tiers, score) if engagement is not None else _NO_DATA
+    )
+    k["opportunity_accounts"] = count[_OPPORTUNITY]
+    k["opportunity_rate"] = _share(count[_OPPORTUNITY], targets)
+    k["open_pipeline"] = _by_segment(opp_tier, np.where(is_open, amount, 0.0))
+    k["won_accounts"] = count[_WON]
+    k["account_win_rate"] = metrics.win_rate(count[_WON], targets)
+
+    won_nb = won & new_business
+    won_nb_count = _by_segment(opp_tier, won_nb)
+    k["win_rate"] = metrics.win_rate(
+        won_nb_count, _by_segment(opp_tier, (won | lost) & new_business)
+    )
+    k["new_revenue_won"] = _by_segment(opp_tier, np.where(won_nb, amount, 0.0))
+    k["new_acv_won"] = _by_segment(opp_tier, np.where(won_nb, opp_acv, 0.0))
+    k["avg_deal_size"] = _share(k["new_revenue_won"], won_nb_count)
+    cycle = won_nb & timed & (close_day != np.iinfo(np.int64).min)
+    k["avg_sales_cycle_days"] = _mean_by_segment(opp_tier[cycle], (close_day - created_day)[cycle])
+
+    if engagement is not None:
+        first_opp = _first_day_per_account(opp_account[timed], created_day[timed], n)
+        measured = (first_opp != _NO_DAY) & (first_touch <= first_opp)
+        k["avg_days_to_opportunity"] = _mean_by_segment(
+            tiers[measured], (first_opp - first_touch)[measured]
+        )
+        k["avg_touches_per_won_account"] = _share(
+            _by_segment(tiers, np.where(reached[_WON], touches, 0.0)), count[_WON]
+        )
+    else:
+        k["avg_days_to_opportunity"] = _NO_DATA
+        k["avg_touches_per_won_account"] = _NO_DATA
+    k["pipeline_velocity"] = metrics.pipeline_velocity(
+        _by_segment(opp_tier, is_open & new_business),
+        k["avg_deal_size"],
+        k["win_rate"],
+        k["avg_sales_cycle_days"],
+    )
+
+    if book.spend is not None:
+        spend_tier = book.spend["tier"].to_numpy()
+        spend_amount = book.spend["amount"].to_numpy()
+        program_wide = np.isnan(spend_tier)
+        total_spend = _by_segment(
+            np.where(program_wide, 0, spend_tier).astype(np.int64)[~program_wide],
+            spend_amount[~program_wide],
+        )
+        total_spend[0] += spend_amount[program_wide].sum()  # program-wide: All targets only
+        k["total_spend"] = total_spend
+        k["cost_per_engaged_account"] = metrics.cost_per(total_spend, count[_ENGAGED])
+        k["cost_per_opportunity_account"] = metrics.cost_per(total_spend, count[_OPPORTUNITY])
+        k["cost_per_won_account"] = metrics.cost_per(total_spend, count[_WON])
+    else:
+        for key in _SPEND_KPIS:
+            k[key] = _NO_DATA
+
+    won_renewals = _by_segment(opp_tier, won & renewal)
+    lost_renewals = _by_segment(opp_tier, lost & renewal)
+    closed_renewals = won_renewals + lost_renewals
+    k["renewal_rate"] = metrics.renewal_rate(won_renewals, closed_renewals)
+    k["churn_rate"] = metrics.churn_rate(lost_renewals, closed_renewals)
+    k["expansion_revenue_won"] = _by_segment(opp_tier, np.where(won & expansion, amount, 0.0))
+    k["total_revenue_won"] = _by_segment(opp_tier, np.where(won, amount, 0.0))
+    k["avg_acv"] = _mean_by_segment(opp_tier[won], opp_acv[won])
+    k["clv"] = _clv(k["avg_acv"], k["churn_rate"], book)
+    k["ltv_to_cac"] = (
+        metrics.ltv_to_cac(k["clv"], k["cost_per_won_account"])
+        if book.spend is not None
+        else _NO_DATA
+    )
+    k["nps"] = _nps_by_segment(book, tiers)
+    k["account_penetration"] = _penetration_by_segment(book, tiers, n)
+
+    kpis = pd.DataFrame(
+        {seg: [float(k[key][i]) for key in KPI_LABELS] for i, seg in enumerate(SEGMENTS)},
+        index=pd.Index(list(KPI_LABELS), name="Key"),
+    )
+    kpis.insert(0, "KPI", list(KPI_LABELS.values()))
+
+    account_scores = pd.DataFrame(
+        {
+            # object, not pandas' str dtype: a blank name stays None, never nan.
+            "account_id": pd.Series(accounts["account_id"].to_numpy(dtype=object), dtype=object),
+            "account_name": pd.Series(
+                accounts["account_name"].to_numpy(dtype=object), dtype=object
+            ),
+            "tier": tiers,
+            "engagement_score": score,
+            "first_touch": _dates_of(first_touch),
+            **{f"reached_{stage.lower()}": reached[stage] for stage in STAGES},
+            "current_stage": pd.Series(current_stage, dtype=object),
+            "open_pipeline": np.bincount(
+                opp_account, weights=np.where(is_open, amount, 0.0), minlength=n
+            ),
+            "won_amount": np.bincount(opp_account, weights=np.where(won, amount, 0.0), minlength=n),
+        },
+        columns=list(ACCOUNT_SCORES_COLUMNS),
+    )
+    return FunnelSummary(
+        as_of=settings.as_of,
+        stages=stages,
+        kpis=kpis,
+        issues=book.issues,
+        accounts=account_scores,
+    )
+
+
+def _stages_table(
+    counts: Mapping[str, np.ndarray], tiers: np.ndarray, current_stage: np.ndarray
+) -> pd.DataFrame:
+    """FunnelStages: accounts per stage and segment, Conversion and In stage now."""
+    table = pd.DataFrame(
+        {seg: [int(counts[stage][i]) for stage in STAGES] for i, seg in enumerate(SEGMENTS)},
+        index=pd.Index(list(STAGES), name="Stage"),
+    )
+    all_targets = table[SEGMENTS[0]].to_numpy(dtype=np.float64)
+    # Each stage over the one before; Retained and Expanded over Won.
+    before = np.array([np.nan, *all_targets[:3], all_targets[3], all_targets[3]])
+    table["Conversion"] = _share(all_targets, before)
+    targeted = tiers > 0
+    in_stage = pd.Series(current_stage[targeted]).value_counts()
+    table["In stage now"] = [int(in_stage.get(stage, 0)) for stage in STAGES]
+    return table
+
+
+def _clv(avg_acv: np.ndarray, churn: np.ndarray, book: CleanBook) -> np.ndarray:
+    """clv_from_churn where some renewal was lost; else clv over customer_lifetime_years."""
+    s = book.settings
+    churned = churn > 0  # nan (no renewal closed) and 0 (none lost) use the lifetime
+    from_churn = metrics.clv_from_churn(
+        avg_acv, np.where(churned, churn, np.nan), s.gross_margin, s.discount_rate
+    )
+    over_lifetime = metrics.clv(avg_acv, s.customer_lifetime_years, s.gross_margin, s.discount_rate)
+    return np.where(churned, from_churn, over_lifetime)
+
+
+def _nps_by_segment(book: CleanBook, tiers: np.ndarray) -> np.ndarray:
+    if book.surveys is None:
+        return _NO_DATA
+    survey_tier = tiers[book.surveys["account"].to_numpy()]
+    scores = book.surveys["score"].to_numpy()
+    members = [
+        survey_tier > 0,
+        survey_tier == 1,
+        survey_tier == 2,
+        survey_tier == 3,
+        survey_tier == 0,
+    ]
+    return np.array([metrics.nps(scores[m]) for m in members])
+
+
+def _penetration_by_segment(book: CleanBook, tiers: np.ndarray, n: int) -> np.ndarray:
+    """Mean over the segment's accounts with contacts of engaged contacts / contacts."""
+    if book.contacts is None:
+        return _NO_DATA
+    contact_account = book.contacts["account"].to_numpy()
+    engaged = book.contacts["engaged"].to_numpy()
+    committee = np.bincount(contact_account, minlength=n)
+    engaged_contacts = np.bincount(contact_account[engaged], minlength=n)
+    with_contacts = committee > 0
+    penetration = metrics.account_penetration(
+        engaged_contacts[with_contacts], committee[with_contacts]
+    )
+    return _mean_by_segment(tiers[with_contacts], np.asarray(penetration, dtype=np.float64))
+
+
+def _dates_of(days: np.ndarray) -> np.ndarray:
+    """int64 day numbers -> datetime64[s] at midnight; ``_NO_DAY`` -> NaT."""
+    out = days.astype("datetime64[D]").astype("datetime64[s]")
+    out[days == _NO_DAY] = np.datetime64("NaT")
+    return out
