@@ -232,6 +232,8 @@ def _text(values: np.ndarray) -> pd.Series:
 
 
 def _ids(prefix: str, start: int, count: int, width: int) -> np.ndarray:
+    if count == 0:
+        return np.array([], dtype=str)
     numbers = np.arange(start, start + count).astype(str)
     return np.strings.add(prefix, np.strings.zfill(numbers, width))
 
