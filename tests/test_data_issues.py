@@ -577,3 +577,24 @@ def test_issue_rows_are_plain_python_values() -> None:
             "action": SKIPPED,
         }
     ]
+
+
+def test_headers_match_loosely_and_a_repeated_column_is_ignored() -> None:
+    frame = pd.DataFrame(
+        [["A1", 50, 99, "x"], ["A2", 90, 10, "y"]],
+        columns=[" Account  ID ", "FIT_SCORE", "fit score", "Notes"],
+        index=[2, 3],
+        dtype=object,
+    )
+    summary = build_summary(
+        {
+            "Accounts": RawTable("Accounts", frame),
+            "Opportunities": raw("Opportunities", OPPORTUNITIES),
+        },
+        TODAY,
+    )
+    assert [tuple(r) for r in summary.issues.itertuples(index=False)] == [
+        ("Accounts", None, "fit score", None, "duplicate column", "column ignored")
+    ]
+    assert summary.accounts["account_id"].tolist() == ["A1", "A2"]
+    assert summary.accounts["tier"].tolist() == [0, 3]  # fit 50 and 90: the first column
