@@ -47,6 +47,18 @@ def build_book(sizes: dict) -> Path:
 
 
 def _rss_mib() -> float:
+    """Peak resident memory of this process so far, MiB.
+
+    VmHWM is the high-water mark of this process's own address space. ru_maxrss
+    is not: after fork/exec Linux carries the parent's peak over into the
+    child, so a child of a parent that built a 1 GB book would report 1 GB.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
