@@ -105,7 +105,10 @@ def read_tables(book: xw.Book) -> dict[str, RawTable | None]:
 
 def _read_sheet_table(sheet: xw.Sheet, name: str) -> RawTable:
     area = _table_range(sheet, name)
-    values = area.options(ndim=2, empty=None).value if area is not None else [[]]
+    # err_to_str: an error cell arrives as its text ("#DIV/0!"), as from the file
+    # reader, so the engine reports it instead of taking it for a blank.
+    options = {"ndim": 2, "empty": None, "err_to_str": True}
+    values = area.options(**options).value if area is not None else [[]]
     if not values or not values[0] or all(v is None for v in values[0]):
         return RawTable(sheet.name, pd.DataFrame(dtype=object))
     header, body = values[0], values[1:]
