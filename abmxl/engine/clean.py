@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -188,9 +189,25 @@ def _value_text(value: object) -> str:
     return str(value)
 
 
+# An empty text, or whitespace at either end of one, in texts joined by NUL (a
+# character no worksheet cell can hold: XML 1.0 forbids it).
+_PADDED_OR_EMPTY = re.compile(r"(?:^|\x00)(?:\s|\x00|$)|\s(?:\x00|$)")
+
+
+def _all_trimmed(texts: np.ndarray) -> bool:
+    """True when no text is empty or has whitespace at either end.
+
+    One C-level regex scan over the joined texts, instead of a strip call per
+    text: ids and names almost always pass, and then need no stripping.
+    """
+    return _PADDED_OR_EMPTY.search("\x00".join(texts)) is None
+
+
 def _texts_of(values: np.ndarray, *, strip: bool) -> np.ndarray:
     """Text of each cell, ``None`` where blank (works on distinct values)."""
     kinds = _classify(values)
+    if len(values) and (kinds == _TEXT).all() and _all_trimmed(values):
+        return values
     out = np.full(len(values), None, dtype=object)
     is_text = kinds == _TEXT
     if is_text.any():
