@@ -280,14 +280,17 @@ def _accounts(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarra
     employees = np.clip(np.round(rng.lognormal(np.log(400), 1.4, n)), 5, 250_000)
     revenue_per_employee = rng.lognormal(np.log(200_000), 0.4, n)
     annual_revenue = np.round(employees * revenue_per_employee, -3)
-    # Fit skews low (most of the market is a poor fit), intent lower still.
-    fit = np.round(rng.beta(2.2, 2.8, n) * 100)
-    intent = np.round(rng.beta(1.6, 3.2, n) * 100)
+    # A target-account list: most accounts fit the ICP somewhat, about 45 % fit
+    # it well (>= 70). One in eight is "in market": a strong fit, surging intent
+    # and a larger deal, the Goldilocks Tier 1 of the seed articles; intent is
+    # otherwise low. So every tier and the Non-target column have accounts.
+    in_market = rng.random(n) < 0.125
+    fit = np.round(np.where(in_market, rng.beta(9, 1.6, n), rng.beta(3.6, 2.3, n)) * 100)
+    intent = np.round(np.where(in_market, rng.beta(6, 2, n), rng.beta(1.8, 3.0, n)) * 100)
     intent[rng.random(n) < 0.05] = np.nan  # no intent data for some accounts
     size_factor = (np.log(employees) - np.log(5)) / (np.log(250_000) - np.log(5))
-    expected_acv = np.round(
-        np.clip(rng.lognormal(np.log(12_000) + 2.6 * size_factor, 0.6, n), 5_000, 500_000), -2
-    )
+    acv_median = np.log(np.where(in_market, 45_000, 15_000)) + 2.6 * size_factor
+    expected_acv = np.round(np.clip(rng.lognormal(acv_median, 0.6, n), 5_000, 500_000), -2)
     tier_override = np.full(n, np.nan)
     overridden = rng.random(n) < 0.01
     tier_override[overridden] = rng.choice([0.0, 1.0, 2.0, 3.0], overridden.sum())
