@@ -33,6 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:
+        # The reader of our output went away (`abmxl ... | head`): not an error
+        # worth a message; keep Python from complaining while it exits.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("abmxl: interrupted; the workbook was not changed", file=sys.stderr)
         return 130
