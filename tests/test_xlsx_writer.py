@@ -51,6 +51,7 @@ SHARED_PARTS = {
     "xl/styles.xml",
 }
 
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 AS_OF = dt.date(2026, 11, 22)
 REFRESHED = dt.datetime(2026, 11, 22, 9, 30)
 STAGES = ["Target", "Engaged", "Opportunity", "Won", "Retained", "Expanded"]
@@ -532,8 +533,44 @@ def test_changed_content_replaces_tables_in_place(rich_xlsx: Path, tmp_path: Pat
     assert names == ["AccountScores", "Accounts", "DataIssues", "FunnelKPIs", "FunnelStages"]
     ids = [re.search(rb' id="(\d+)"', after[t]).group(1) for t in tables]
     assert len(set(ids)) == len(ids)
-    chart = [n for n in after if n.startswith("xl/charts/") and b"abmxl" not in after[n]]
-    assert any(b"<c:v>240</c:v>" in after[n] for n in chart)
+    charts = [after[n] for n in after if n.startswith("xl/charts/")]
+    assert any(b"<c:v>240</c:v>" in chart for chart in charts)  # the cache follows the data
+
+
+def test_a_calc_chain_naming_rebuilt_cells_is_dropped(macro_xlsm: Path, tmp_path: Path) -> None:
+    """Excel rebuilds calcChain.xml; a stale one naming our old formula cells
+    would make it "repair" the file."""
+    part = sheet_part(macro_xlsm, "Funnel Summary")
+    with zipfile.ZipFile(macro_xlsm) as book:
+        workbook_xml = book.read("xl/workbook.xml").decode()
+    sheet_id = re.search(r'name="Funnel Summary" sheetId="(\d+)"', workbook_xml).group(1)
+    chained = tmp_path / "chained.xlsm"
+    rel = (
+        '<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
+        '2006/relationships/calcChain" Target="calcChain.xml"/>'
+    )
+    override = (
+        '<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.calcChain+xml"/>'
+    )
+    with zipfile.ZipFile(macro_xlsm) as src, zipfile.ZipFile(chained, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", override.encode() + b"</Types>")
+            out.writestr(info, data)
+        out.writestr(
+            "xl/calcChain.xml", f'<calcChain xmlns="{MAIN}"><c r="D41" i="{sheet_id}"/></calcChain>'
+        )
+    write_sheets(chained, None, funnel_content())
+    parts = member_bytes(chained)
+    assert "xl/calcChain.xml" not in parts
+    assert b"calcChain" not in parts["xl/_rels/workbook.xml.rels"]
+    assert b"calcChain" not in parts["[Content_Types].xml"]
+    assert sheet_part(chained, "Funnel Summary") == part
+    openpyxl.load_workbook(chained)
 
 
 # --------------------------------------------------------------------------- #
@@ -623,6 +660,8 @@ def test_calamine_reads_the_same_values(rich_xlsx: Path, tmp_path: Path) -> None
         ("a\x00b\x07c\x1fd", "abcd"),  # control characters are not XML 1.0
         ("tab\tnew\nline", "tab\tnew\nline"),  # these three are
         ("  padded  ", "  padded  "),
+        ("\r", "\r"),  # a literal CR would come back as LF
+        ("ends with CR\r", "ends with CR\r"),
         ("<tag attr=\"v\"> & 'q'", "<tag attr=\"v\"> & 'q'"),
         ("_x0041_ literal", "_x0041_ literal"),  # not Excel's escape for "A"
         ("emoji 😀 and 中文", "emoji 😀 and 中文"),

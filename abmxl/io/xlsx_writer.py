@@ -149,6 +149,8 @@ _TOKEN = re.compile(
 _ATTRIBUTE = re.compile(r"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ILLEGAL_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _ILLEGAL_XML_CHARS_BUT_NUL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_T_PRESERVE = '<t xml:space="preserve">'
+_NEEDS_PRESERVE = re.compile(r"<t>(?=[ \t\n\r]|&#13;|[^<]*(?:[ \t\n\r]|&#13;)</t>)")
 # Excel reads "_xHHHH_" in cell text as an escaped character; a literal one is
 # written with its underscore escaped as "_x005F_".
 _EXCEL_CHAR_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
@@ -282,19 +284,25 @@ def _escape_text(value: str) -> str:
     )
 
 
-def _xml_texts(values: list[str]) -> list[str]:
-    """``_xml_text`` of many strings at C speed: escape one joined string, split.
+def _t_elements(values: list[str]) -> list[str]:
+    """``<t>`` elements holding cell texts, built at C speed.
 
-    NUL is illegal in XML and dropped from every value, so it can separate them.
+    The texts are joined with NUL (illegal in XML, so dropped from every value
+    and free to separate them), escaped and tagged as one string, then split.
+    ``xml:space="preserve"`` is added where a text starts or ends with
+    whitespace: a regex lookahead can stay within one element because escaped
+    text holds no "<".
     """
     if not values:
         return []
     joined = "\x00".join(values)
     if joined.count("\x00") != len(values) - 1 or max(map(len, values)) > MAX_CELL_TEXT:
-        return [_xml_text(v) for v in values]
-    joined = _ILLEGAL_XML_CHARS_BUT_NUL.sub("", joined)
-    joined = _EXCEL_CHAR_ESCAPE.sub(r"_x005F_\1", joined)
-    return _escape_text(joined).split("\x00")
+        escaped = "\x00".join(map(_xml_text, values))
+    else:
+        escaped = _ILLEGAL_XML_CHARS_BUT_NUL.sub("", joined)
+        escaped = _escape_text(_EXCEL_CHAR_ESCAPE.sub(r"_x005F_\1", escaped))
+    tagged = "<t>" + escaped.replace("\x00", "</t>\x00<t>") + "</t>"
+    return _NEEDS_PRESERVE.sub(_T_PRESERVE, tagged).split("\x00")
 
 
 def _column_letter(col: int) -> str:
@@ -904,20 +912,6 @@ class _Dates:
         return days
 
 
-_T_PRESERVE = '<t xml:space="preserve">'
-_XML_SPACE = " \t\n\r"
-
-
-def _edge_space(escaped: str) -> bool:
-    """Whether escaped cell text starts or ends with whitespace (CR is "&#13;")."""
-    return bool(escaped) and (
-        escaped[0] in _XML_SPACE
-        or escaped[-1] in _XML_SPACE
-        or escaped.startswith("&#13;")
-        or escaped.endswith("&#13;")
-    )
-
-
 def _is_missing(value: object) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
@@ -950,9 +944,7 @@ class _CellWriter:
             return f'<c r="{ref}"{s} t="b"><v>{int(bool(value))}</v></c>'
         if isinstance(value, str):
             s = self.styles.attr(number_format, bold, size)
-            text = _xml_text(value)
-            t_open = _T_PRESERVE if _edge_space(text) else "<t>"
-            return f'<c r="{ref}"{s} t="inlineStr"><is>{t_open}{text}</t></is></c>'
+            return f'<c r="{ref}"{s} t="inlineStr"><is>{_t_elements([value])[0]}</is></c>'
         if isinstance(value, int | float | np.integer | np.floating | Decimal):
             text = _number_text(float(value)) if not isinstance(value, int) else str(value)
             if text is None:
@@ -1014,10 +1006,8 @@ class _CellWriter:
             texts, type_attr = flags.tolist(), ' t="b"'
         elif kind == "string":
             missing = pd.isna(array)
-            escaped = _xml_texts(array[~missing].tolist())
-            opened = [(_T_PRESERVE if _edge_space(t) else "<t>") + t + "</t>" for t in escaped]
             strings = np.full(n, None, dtype=object)
-            strings[~missing] = opened
+            strings[~missing] = _t_elements(array[~missing].tolist())
             cells_text = strings.tolist()
             if formats is None:
                 s = self.styles.attr(number_format)
