@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("book", type=Path, help="the .xlsm to create")
     new.add_argument("--sample", type=int, metavar="N", help="fill it with N sample accounts")
     new.add_argument("--seed", type=int, default=7, help="random seed of the sample data")
+    new.add_argument("--messy", action="store_true", help="add the bad rows real CRM exports have")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
     new.set_defaults(run=_cmd_new)
 
@@ -120,10 +121,13 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
+    from abmxl.refresh import RefreshError
     from abmxl.template import new_workbook
 
     _refuse_overwrite(args.book, args.force)
-    new_workbook(args.book, sample_accounts=args.sample, seed=args.seed)
+    if args.messy and args.sample is None:
+        raise RefreshError("--messy needs --sample N")
+    new_workbook(args.book, sample_accounts=args.sample, seed=args.seed, messy=args.messy)
     print(f"Created {args.book}")
     return EXIT_OK
 
@@ -142,8 +146,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     args.dir.mkdir(parents=True, exist_ok=True)
     book = args.dir / "abm_demo.xlsm"
-    print(f"Building {book} with {args.accounts} sample accounts (seed {args.seed})")
-    new_workbook(book, sample_accounts=args.accounts, seed=args.seed)
+    print(
+        f"Building {book} with {args.accounts} sample accounts (seed {args.seed}) and a few "
+        "bad rows, as CRM exports have"
+    )
+    new_workbook(book, sample_accounts=args.accounts, seed=args.seed, messy=True)
     with Progress(enabled=True) as progress:
         summary = refresh_workbook(book, progress=progress)
     print_summary(summary)
@@ -220,12 +227,16 @@ def print_summary(summary: object, stream: TextIO | None = None) -> None:
     ]
     print("", file=out)
     print(_text_table(("KPI", *SEGMENTS), rows, right=set(range(1, 6))), file=out)
-    print(f"\nData issues: {len(issues)}", end="", file=out)
     if len(issues):
-        counts = issues.groupby(["Sheet", "Problem"]).size().sort_values(ascending=False)
-        shown = "; ".join(f"{sheet}: {problem} ({n})" for (sheet, problem), n in counts.items())
-        print(f" ({shown[:300]}{'...' if len(shown) > 300 else ''})", end="", file=out)
-    print(" -- see the DataIssues table in Funnel Summary", file=out)
+        by_sheet = issues.groupby("Sheet", sort=False).size()
+        where = ", ".join(f"{sheet} {n}" for sheet, n in by_sheet.items())
+        print(
+            f"\nData issues: {len(issues)} input rows skipped or repaired ({where}); "
+            "see the DataIssues table in Funnel Summary",
+            file=out,
+        )
+    else:
+        print("\nData issues: none", file=out)
 
 
 def format_number(value: object, number_format: str) -> str:
@@ -281,8 +292,10 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
 
     if path.exists() and not force:
         raise RefreshError(f"{path} exists; pass --force to overwrite it")
-    if path.suffix.lower() != ".xlsm":
-        raise RefreshError(f"{path.name}: the template is a macro workbook; name it .xlsm")
+    if path.suffix.lower() not in (".xlsm", ".xlsx"):
+        raise RefreshError(
+            f"{path.name}: name it .xlsm (with the Refresh button) or .xlsx (without macros)"
+        )
 
 
 class Progress:

@@ -280,18 +280,25 @@ def build_workbook(
     return path
 
 
-def new_workbook(path: str | Path, sample_accounts: int | None = None, seed: int = 7) -> Path:
+def new_workbook(
+    path: str | Path,
+    sample_accounts: int | None = None,
+    seed: int = 7,
+    *,
+    messy: bool = False,
+) -> Path:
     """A new workbook from the template, optionally with generated sample data.
 
-    ``abmxl new BOOK [--sample N]`` and ``abmxl demo`` call this. The suffix of
-    ``path`` decides the kind: ``.xlsm`` with the macro and button, ``.xlsx``
-    without.
+    ``abmxl new BOOK [--sample N] [--messy]`` and ``abmxl demo`` call this. The
+    suffix of ``path`` decides the kind: ``.xlsm`` with the macro and button,
+    ``.xlsx`` without. ``messy`` adds the bad rows a real CRM export has (see
+    ``abmxl.sample.generate``), so DataIssues has something to show.
     """
     data = None
     if sample_accounts is not None:
         from abmxl.sample import generate
 
-        data = generate(sample_accounts, seed=seed)
+        data = generate(sample_accounts, seed=seed, messy=messy)
     return build_workbook(path, data, vba=Path(path).suffix.lower() != ".xlsx")
 
 
