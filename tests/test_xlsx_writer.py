@@ -479,6 +479,24 @@ def test_button_and_shape_on_an_existing_output_sheet_survive(
     assert ws["D41"].value is None
 
 
+def test_an_excel_saved_sheet_is_rebuilt_in_place(quickstart_xlsm: Path, tmp_path: Path) -> None:
+    """xlwings' quickstart sheet was saved by Excel (mc:Ignorable, x14 namespaces)."""
+    content = funnel_content()
+    content[0].name = "Sheet1"
+    part = sheet_part(quickstart_xlsm, "Sheet1")
+    write_sheets(quickstart_xlsm, None, content)
+    sheet_xml = member_bytes(quickstart_xlsm)[part].decode()
+    assert sheet_part(quickstart_xlsm, "Sheet1") == part
+    assert 'mc:Ignorable="x14ac xr xr2 xr3"' in sheet_xml  # its namespaces stay declared
+    assert '<sheetPr codeName="Sheet1" />' in sheet_xml  # kept verbatim
+    assert '<pageMargins left="0.75"' in sheet_xml
+    assert "tabSelected" in sheet_xml
+    book = openpyxl.load_workbook(quickstart_xlsm, keep_vba=True)
+    assert book.sheetnames == ["Sheet1", "_xlwings.conf", "Account Scores"]
+    assert book["Sheet1"]["A1"].value == "ABM funnel"
+    assert set(book["Sheet1"].tables) == {"FunnelStages", "FunnelKPIs", "DataIssues"}
+
+
 def test_data_descriptor_members_are_copied_raw(rich_xlsx: Path, tmp_path: Path) -> None:
     """Zips written to a stream (as some tools do) carry data descriptors."""
 
