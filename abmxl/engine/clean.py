@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -189,32 +188,15 @@ def _value_text(value: object) -> str:
     return str(value)
 
 
-# An empty text, or whitespace at either end of one, in texts joined by NUL (a
-# character no worksheet cell can hold: XML 1.0 forbids it).
-_PADDED_OR_EMPTY = re.compile(r"(?:^|\x00)(?:\s|\x00|$)|\s(?:\x00|$)")
-
-
-def _all_trimmed(texts: np.ndarray) -> bool:
-    """True when no text is empty or has whitespace at either end.
-
-    One C-level regex scan over the joined texts, instead of a strip call per
-    text: ids and names almost always pass, and then need no stripping.
-    """
-    return _PADDED_OR_EMPTY.search("\x00".join(texts)) is None
-
-
 def _texts_of(values: np.ndarray, *, strip: bool) -> np.ndarray:
     """Text of each cell, ``None`` where blank (works on distinct values)."""
     kinds = _classify(values)
-    if len(values) and (kinds == _TEXT).all() and _all_trimmed(values):
-        return values
     out = np.full(len(values), None, dtype=object)
     is_text = kinds == _TEXT
     if is_text.any():
-        text = pd.Series(values[is_text], dtype=object)
-        stripped = text.str.strip()
-        kept = stripped if strip else text
-        out[is_text] = np.where((stripped == "").to_numpy(), None, kept.to_numpy(dtype=object))
+        text = values[is_text]
+        stripped = pd.Series(text, dtype=object).str.strip().to_numpy(dtype=object)
+        out[is_text] = np.where(stripped == "", None, stripped if strip else text)
     is_number = kinds == _NUMBER
     if is_number.any():
         out[is_number] = _number_text(values[is_number])
