@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -427,10 +427,12 @@ class _IssueLog:
 class _Sheet:
     """One input sheet while it is cleaned.
 
-    Matches headers, parses the columns the refresh uses, drops blank rows,
-    and keeps the skip bookkeeping: a row gets one issue, for the first rule
-    (in the order rules are applied) that skips it; repairs are reported only
-    for rows that are kept.
+    Matches headers, parses the columns the refresh uses (``parsers`` maps a
+    canonical column to ``"id"``, ``"text"``, ``"name"`` (text kept unstripped),
+    ``"number"``, ``"date"`` or ``"yn"``), drops blank rows, and keeps the skip
+    bookkeeping: a row gets one issue, for the first rule (in the order rules
+    are applied) that skips it; repairs are reported only for rows that are
+    kept.
     """
 
     def __init__(
@@ -440,13 +442,12 @@ class _Sheet:
         parsers: Mapping[str, str],
         log: _IssueLog,
     ) -> None:
-        self.spec, self.log, self.name = spec, log, spec.name
+        self.log, self.name = log, spec.name
         self.header: dict[str, str] = {}
         self.raw: dict[str, np.ndarray] = {}
         self.text: dict[str, TextColumn] = {}
         self.parsed: dict[str, ParsedColumn] = {}
         self.rows = np.zeros(0, dtype=np.int64)
-        self.present = raw is not None
         self.usable = False
         self._pending_repairs: list[tuple[np.ndarray, str, str, str, bool]] = []
         self.skip = np.zeros(0, dtype=bool)
@@ -505,13 +506,12 @@ class _Sheet:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def has(self, name: str) -> bool:
-        return name in self.text or name in self.parsed
-
     def column_label(self, name: str) -> str:
         return self.header.get(name, name)
 
-    def skip_where(self, mask: np.ndarray, name: str, problem: str, *, blank_value=False) -> None:
+    def skip_where(
+        self, mask: np.ndarray, name: str, problem: str, *, blank_value: bool = False
+    ) -> None:
         """Skip the rows of ``mask`` not skipped yet, one issue each."""
         hit = np.flatnonzero(mask & ~self.skip)
         if not len(hit):
@@ -521,7 +521,13 @@ class _Sheet:
         self.log.add(self.name, self.rows[hit], self.column_label(name), values, problem, SKIPPED)
 
     def repair_where(
-        self, mask: np.ndarray, name: str, problem: str, action: str, *, blank_value=False
+        self,
+        mask: np.ndarray,
+        name: str,
+        problem: str,
+        action: str,
+        *,
+        blank_value: bool = False,
     ) -> None:
         """Report a repair, for the rows of ``mask`` that end up kept."""
         self._pending_repairs.append((mask, name, problem, action, blank_value))
@@ -606,7 +612,7 @@ class Settings:
 
 # The values a setting accepts beyond "a finite number": the rule and how the
 # DataIssues row words it.
-_SETTING_DOMAINS: dict[str, tuple[object, str]] = {
+_SETTING_DOMAINS: dict[str, tuple[Callable[[float], bool], str]] = {
     "window_days": (lambda x: x >= 0, "window_days must be 0 or more"),
     "half_life_days": (lambda x: x > 0, "half_life_days must be more than 0"),
     "gross_margin": (lambda x: 0 <= x <= 1, "gross_margin must be between 0 and 1"),
@@ -648,7 +654,7 @@ def _clean_settings(raw: RawTable | None, today: dt.date, log: _IssueLog) -> Set
                 rule, domain_problem = _SETTING_DOMAINS.get(name, (None, ""))
                 if numbers.unreadable[i]:
                     problems.append((i, "value", "unreadable number", DEFAULT_USED))
-                elif rule is not None and not rule(number):  # type: ignore[operator]
+                elif rule is not None and not rule(number):
                     problems.append((i, "value", domain_problem, DEFAULT_USED))
                 else:
                     values[name] = number
