@@ -517,3 +517,26 @@ def test_json_document(summary) -> None:
     }
     assert document["kpis"]["avg_deal_size"]["Tier 3"] is None
     assert document["kpis"]["target_accounts"]["All targets"] == 10
+
+
+def test_channel_weights_and_setting_keys_override_defaults() -> None:
+    book = make_book({"As Of": AS_OF, "Engagement Min": 5})
+    book["ChannelWeights"] = table(
+        "ChannelWeights", ["Channel", "Weight"], [("Meeting", 3), ("podcast", 7)]
+    )
+    book["Engagement"] = table(
+        "Engagement",
+        ["Date", "Account ID", "Channel", "Weight"],
+        [*EVENTS, (d(2026, 6, 2), "A12", "podcast", None)],
+    )
+    summary = build_summary(book, TODAY)
+    scores = summary.accounts.set_index("account_id")["engagement_score"]
+    assert scores["A1"] == 3  # meeting now weighs 3; the old web visit is out of the window
+    assert scores["A11"] == 3
+    assert scores["A12"] == 7  # a channel the defaults do not know, weighted by the sheet
+    assert scores["A3"] == 30  # webinar keeps its default weight
+    assert summary.issues["Sheet"].tolist() == ["Spend"]  # podcast has a weight: no issue
+    # engagement_min 5 (key written "Engagement Min"): A12 (7) is engaged, A2 (2) only via its
+    # opportunity; A11 (3) no longer is.
+    reached = summary.accounts.set_index("account_id")["reached_engaged"]
+    assert reached["A12"] and reached["A2"] and not reached["A11"]
