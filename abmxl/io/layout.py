@@ -19,10 +19,9 @@ places there never covers a number.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from abmxl.engine.model import FunnelSummary
@@ -186,28 +185,25 @@ def account_scores_sheet(summary: FunnelSummary) -> SheetContent:
 
 
 def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple]:
-    """Row tuples of plain Python values (no numpy scalars, NaT/nan -> None)."""
+    """Row tuples of plain Python values: no numpy scalars; NaT, NA -> None.
+
+    Float ``nan`` is left as is: the renderers write no cell for it.
+    """
     return list(zip(*(_plain(frame[column]) for column in columns), strict=True))
 
 
 def _plain(series: pd.Series) -> list:
+    missing = series.isna().to_numpy()
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return [None if pd.isna(v) else _date_or_datetime(v) for v in series]
-    values = series.tolist()
-    if series.dtype == object or pd.api.types.is_float_dtype(series.dtype):
-        return [_none_if_missing(v) for v in values]
-    return values
-
-
-def _date_or_datetime(value: pd.Timestamp) -> dt.date | dt.datetime:
-    return value.date() if value == value.normalize() else value.to_pydatetime()
-
-
-def _none_if_missing(value: object) -> object:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return _date_or_datetime(value)
-    return value
+        present = series[~missing]
+        # Whole days become dates (shown as dates), anything else datetimes.
+        whole_days = bool((present == present.dt.normalize()).all())
+        values = np.asarray(series.dt.date if whole_days else series.dt.to_pydatetime(), object)
+    elif series.dtype == object or isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+        values = series.to_numpy(dtype=object)
+    else:  # numpy bool, int and float columns: tolist() gives Python scalars
+        return series.tolist()
+    if missing.any():
+        values = values.copy()
+        values[missing] = None
+    return values.tolist()
