@@ -128,6 +128,34 @@ def _cell_kind(value: object) -> int:
 
 
 _cell_kinds = np.frompyfunc(_cell_kind, 1, 1)
+_type_of = np.frompyfunc(type, 1, 1)
+_KIND_OF_TYPE = {
+    float: _NUMBER,
+    int: _NUMBER,
+    str: _TEXT,
+    bool: _BOOL,
+    dt.date: _DATE,
+    dt.datetime: _DATE,
+    pd.Timestamp: _DATE,
+    dt.time: _TIME,
+}
+
+
+def _mixed_kinds(values: np.ndarray) -> np.ndarray:
+    """Kind codes of filled cells of a mixed column.
+
+    The exact types readers produce are matched with vectorized comparisons of
+    ``type(cell)``; only other types (numpy scalars, ``str`` subclasses such as
+    Excel error values) go through ``_cell_kind`` one by one.
+    """
+    types = _type_of(values)
+    codes = np.full(len(values), -1, dtype=np.int8)
+    for cell_type, kind in _KIND_OF_TYPE.items():
+        codes[types == cell_type] = kind
+    other = np.flatnonzero(codes < 0)
+    if len(other):
+        codes[other] = _cell_kinds(values[other]).astype(np.int8)
+    return codes
 
 
 def _classify(values: np.ndarray) -> np.ndarray:
@@ -150,7 +178,10 @@ def _classify(values: np.ndarray) -> np.ndarray:
             return np.full(n, _BLANK, dtype=np.int8)
         kind = _FAST_KINDS.get(inferred)
         if kind is None:
-            return _cell_kinds(values).astype(np.int8)
+            codes = np.full(n, _BLANK, dtype=np.int8)
+            filled = np.flatnonzero(~pd.isna(values))
+            codes[filled] = _mixed_kinds(values[filled])
+            return codes
     codes = np.full(n, kind, dtype=np.int8)
     codes[pd.isna(values)] = _BLANK
     return codes
