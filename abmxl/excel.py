@@ -48,6 +48,7 @@ def refresh(book: xw.Book | None = None) -> FunnelSummary | None:
         goes to stderr, the xlwings console); input sheets are never written.
     """
     from abmxl.engine import build_summary
+    from abmxl.engine.required import InputError, check_required
     from abmxl.io.layout import build_output_sheets
 
     if book is None:
@@ -56,8 +57,10 @@ def refresh(book: xw.Book | None = None) -> FunnelSummary | None:
     try:
         status("abmxl: reading the input sheets ...")
         tables = read_tables(book)
+        check_required(tables, book.name, [sheet.name for sheet in book.sheets])
         status("abmxl: computing the funnel ...")
         summary = build_summary(tables, today=dt.date.today())
+        summary.refreshed_at = dt.datetime.now().replace(microsecond=0)
         contents = build_output_sheets(summary)
         for content in contents:
             status(f"abmxl: writing {content.name} ...")
@@ -65,7 +68,7 @@ def refresh(book: xw.Book | None = None) -> FunnelSummary | None:
     except Exception as error:
         traceback.print_exc(file=sys.stderr)
         message = f"The funnel was not refreshed: {error}"
-        if not isinstance(error, ValueError | KeyError | LookupError | OSError):
+        if not isinstance(error, InputError | ValueError | KeyError | LookupError | OSError):
             message = f"The funnel was not refreshed ({type(error).__name__}: {error})"
         status(f"abmxl: {message}")
         _alert(book, message)

@@ -68,6 +68,7 @@ def refresh_workbook(
     tables = read_tables(source, progress=say)
     say("computing the funnel")
     summary = build_summary(tables, today=today or dt.date.today())
+    summary.refreshed_at = dt.datetime.now().replace(microsecond=0)
     say(f"writing {target.name}")
     write_sheets(source, target, build_output_sheets(summary))
     return summary

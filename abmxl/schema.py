@@ -117,7 +117,16 @@ SURVEYS = SheetSpec(
 
 INPUT_SHEETS: dict[str, SheetSpec] = {
     s.name: s
-    for s in (SETTINGS, CHANNEL_WEIGHTS, ACCOUNTS, CONTACTS, ENGAGEMENT, OPPORTUNITIES, SPEND, SURVEYS)
+    for s in (
+        SETTINGS,
+        CHANNEL_WEIGHTS,
+        ACCOUNTS,
+        CONTACTS,
+        ENGAGEMENT,
+        OPPORTUNITIES,
+        SPEND,
+        SURVEYS,
+    )
 }
 
 FUNNEL_SUMMARY_SHEET = "Funnel Summary"

@@ -51,11 +51,14 @@ def _table_api(name: str, rows: int, cols: int) -> dict:
     }
 
 
-def remote_book(path: Path, *, with_tables: bool = True) -> xw.Book:
-    """An Office.js-style payload of every sheet of ``path`` (values anchored at A1)."""
+def remote_book(path: Path, *, with_tables: bool = True, without: str | None = None) -> xw.Book:
+    """An Office.js-style payload of every sheet of ``path`` (values anchored at A1),
+    leaving out the sheet named ``without``."""
     workbook = CalamineWorkbook.from_path(str(path))
     sheets = []
     for name in workbook.sheet_names:
+        if name == without:
+            continue
         values = [
             [_payload_value(v) for v in row] for row in workbook.get_sheet_by_name(name).to_python()
         ]
@@ -168,6 +171,30 @@ def test_failure_is_an_alert_not_a_traceback(
     assert alerts[0]["args"][0] == "The funnel was not refreshed: Accounts: no account_id column"
     assert "Traceback" in capsys.readouterr().err  # for the xlwings console, not the user
     assert not [action for action in actions if action["func"] == "setValues"]
+
+
+@pytest.mark.parametrize("missing", ["Accounts", "Opportunities"])
+def test_missing_required_sheet_is_the_clis_message(
+    sample_book: Path, tmp_path: Path, missing: str
+) -> None:
+    book = remote_book(sample_book, without=missing)
+    assert abmxl.excel.refresh(book) is None
+    alerts = [a for a in book.impl.json()["actions"] if a["func"] == "alert"]
+    assert len(alerts) == 1
+    message = alerts[0]["args"][0]
+    assert f"'sample.xlsm' has no {missing} table or sheet" in message
+    # The file reader (CLI, Python API) stops with the same words.
+    import xlsxwriter
+
+    from abmxl.io.reader import WorkbookReadError
+
+    other = "Opportunities" if missing == "Accounts" else "Accounts"
+    lone = tmp_path / "sample.xlsm"
+    workbook = xlsxwriter.Workbook(lone)
+    workbook.add_worksheet(other).write_row(0, 0, schema.INPUT_SHEETS[other].required_columns)
+    workbook.close()
+    with pytest.raises(WorkbookReadError, match=f"'sample.xlsm' has no {missing} table or sheet"):
+        read_tables(lone)
 
 
 def test_lite_script_is_bound_to_the_lite_button() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -56,6 +56,9 @@ class FunnelSummary:
         ``DataIssues`` with columns Sheet, Row, Column, Value, Problem, Action.
     accounts : pandas.DataFrame
         ``AccountScores``, one row per account, columns as the spec lists.
+    refreshed_at : datetime.datetime or None
+        When the refresh ran (shown above the tables); None until a front door
+        sets it.
     """
 
     as_of: dt.date
@@ -63,7 +66,8 @@ class FunnelSummary:
     kpis: pd.DataFrame
     issues: pd.DataFrame
     accounts: pd.DataFrame
-    refreshed_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+    # Set by the front door that writes the summary: the engine reads no clock.
+    refreshed_at: dt.datetime | None = None
 
     def to_json(self) -> dict:
         """The ``--json`` document of the spec: stages, kpis and issues."""

@@ -30,6 +30,7 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from abmxl.engine.model import RawTable
+from abmxl.engine.required import InputError, check_required
 from abmxl.schema import INPUT_SHEETS, normalize_header
 
 __all__ = ["CellError", "WorkbookReadError", "read_tables"]
@@ -142,17 +143,15 @@ def read_tables(
                 tables[name] = _raw_table(loaded, scans[name].result())
 
     for name, spec in INPUT_SHEETS.items():
-        if name in tables:
-            _check_columns(path, name, tables[name])
-        elif spec.required and name not in sources:
-            raise WorkbookReadError(
-                f"'{path.name}' has no {name} table or sheet (sheets: {', '.join(sheet_names)})"
-            )
-        elif spec.required:
+        if spec.required and name in sources and name not in tables:
             raise WorkbookReadError(
                 f"the {sources[name].sheet or name} sheet of '{path.name}' is empty: "
                 f"it needs a header row with {', '.join(spec.required_columns)}"
             )
+    try:
+        check_required(tables, path.name, sheet_names)
+    except InputError as error:
+        raise WorkbookReadError(str(error)) from None
     return tables
 
 
@@ -547,18 +546,3 @@ def _column_letters(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
-
-
-# --- required columns ---------------------------------------------------------
-
-
-def _check_columns(path: Path, name: str, table: RawTable) -> None:
-    found = [str(column) for column in table.frame.columns]
-    present = {normalize_header(column) for column in found}
-    missing = [c for c in INPUT_SHEETS[name].required_columns if c not in present]
-    if missing:
-        plural = "s" if len(missing) > 1 else ""
-        raise WorkbookReadError(
-            f"the {table.sheet} sheet of '{path.name}' lacks the required column{plural} "
-            f"{', '.join(missing)} (headers found: {', '.join(found) or 'none'})"
-        )
