@@ -11,7 +11,7 @@ Funnel Summary, top to bottom (rows are 1-based as Excel shows them)::
     A6:H21    funnel chart of the All targets counts (bars, top-down)
     A23       FunnelStages  (7 rows)
     A32       FunnelKPIs    (one row per KPI key)
-    below     DataIssues    (two rows under FunnelKPIs)
+    J23       DataIssues    (one row per skipped or repaired input row)
 
 Columns D:H of rows 1-4 hold no values, so a Refresh button the template
 places there never covers a number.
@@ -56,6 +56,8 @@ FUNNEL_CHART = "abmxl funnel"
 CHART_ROW = 5
 STAGES_ROW = 22
 KPIS_ROW = STAGES_ROW + 9
+ISSUES_COL = 9  # DataIssues sits right of the funnel tables (column J), so its
+# long texts get wide columns of their own and the list can grow freely.
 
 FMT_SCORE = "#,##0.0"
 FMT_RATIO = '0.00"x"'
@@ -125,7 +127,6 @@ def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
     kpi_rows = _rows(kpis.reset_index(names="Key"), kpi_header)
     kpi_cell_formats = [[None, None, *[kpi_format(key)] * len(SEGMENTS)] for key in kpis.index]
 
-    issues_row = KPIS_ROW + max(len(kpi_rows), 1) + 3
     issue_rows = _rows(summary.issues, list(ISSUE_COLUMNS))
     n_issues = len(issue_rows)
 
@@ -143,8 +144,8 @@ def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
             Cell(STAGES_ROW - 1, 0, "Funnel by segment", bold=True),
             Cell(KPIS_ROW - 1, 0, "KPIs by segment", bold=True),
             Cell(
-                issues_row - 1,
-                0,
+                STAGES_ROW - 1,
+                ISSUES_COL,
                 "Data issues: input rows that were skipped or repaired",
                 bold=True,
             ),
@@ -152,7 +153,7 @@ def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
         tables=[
             Table(STAGES_TABLE, STAGES_ROW, 0, stage_header, stage_rows, stage_formats),
             Table(KPIS_TABLE, KPIS_ROW, 0, kpi_header, kpi_rows, cell_formats=kpi_cell_formats),
-            Table(ISSUES_TABLE, issues_row, 0, list(ISSUE_COLUMNS), issue_rows),
+            Table(ISSUES_TABLE, STAGES_ROW, ISSUES_COL, list(ISSUE_COLUMNS), issue_rows),
         ],
         charts=[
             BarChart(
@@ -167,7 +168,11 @@ def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
                 height_rows=16,
             )
         ],
-        column_widths={0: 30, 1: 26, 2: 14, 3: 14, 4: 14, 5: 14, 6: 14, 7: 14},
+        column_widths={
+            **{0: 28, 1: 44, 2: 14, 3: 14, 4: 14, 5: 14, 6: 14, 7: 14},
+            # DataIssues: Sheet, Row, Column, Value, Problem, Action
+            **dict(zip(range(ISSUES_COL, ISSUES_COL + 6), (14, 8, 16, 20, 34, 38), strict=True)),
+        },
     )
 
 

@@ -1731,7 +1731,13 @@ class _SheetWriter:
             bounds[2] = max(bounds[2], last_row)
             bounds[3] = max(bounds[3], last_col)
 
+        # Rows holding large text get a height that fits it: Excel grows such a
+        # row when it edits the cell, but not when it opens a file, nor does
+        # LibreOffice, so a 16 pt title would be clipped.
+        heights: dict[int, float] = {}
         for cell in content.cells:
+            if cell.font_size and cell.font_size > 11:
+                heights[cell.row] = max(heights.get(cell.row, 0.0), round(cell.font_size * 1.5, 1))
             xml = self.cells.cell(
                 _ref(cell.row, cell.col), cell.value, cell.number_format, cell.bold, cell.font_size
             )
@@ -1781,7 +1787,9 @@ class _SheetWriter:
                         raise WorkbookWriteError(
                             f"sheet {content.name!r}: overlapping content at {_ref(r, right[0])}"
                         )
-            chunks.append((r, [f'<row r="{r + 1}">{"".join(x for _, _, x in row_segments)}</row>']))
+            height = f' ht="{heights[r]:g}" customHeight="1"' if r in heights else ""
+            cells_xml = "".join(x for _, _, x in row_segments)
+            chunks.append((r, [f'<row r="{r + 1}"{height}>{cells_xml}</row>']))
         chunks.sort(key=lambda chunk: chunk[0])
         rows = [row for _, run in chunks for row in run]
         if bounds[0] == MAX_ROWS:
