@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv test lint format demo bench template docs clean
+.PHONY: venv test lint format demo bench template docs picture clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,10 @@ bench: venv
 
 template: venv
 	$(VENV)/bin/abmxl template workbook_templates/abm_template.xlsm
+
+# The README's picture: the refreshed demo's Funnel Summary (needs LibreOffice).
+picture: demo
+	cp demo/funnel_summary.png docs/img/funnel_summary.png
 
 docs: venv
 	$(PY) -m abmxl.docgen docs/functions.md
