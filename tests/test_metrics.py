@@ -587,3 +587,62 @@ def test_engagement_scores_categorical_event_ids_match_plain_ids():
     )
     np.testing.assert_allclose(plain, [2.0, 1.0, 0.0])
     np.testing.assert_allclose(categorical, plain)
+
+
+# Text ids take a byte-keyed hash index (see _TextIdIndex); these pin its edges
+# against the same ids matched as dict keys.
+TEXT_ID_CASES = [
+    # (accounts, event ids) ; every event is dated AS_OF with weight 2**position
+    (["a", "a\x00", ""], ["a\x00", "a", "", "a\x00\x00"]),  # NUL-padded look-alikes
+    (["acct-0001", "acct-00010"], ["acct-00010", "acct-0001", "acct-000100000000000"]),
+    (["abcdefgh", "abcdefghi", "x"], ["abcdefghi", "abcdefgh", "abcdefghij"]),  # word edges
+    (["A", "B", "A"], ["A", "B", "C", "a"]),  # duplicate accounts
+    (["A", "B"], ["A", None, 7, np.nan, "é", "B", np.str_("A")]),  # non-text events
+    (["é", "A"], ["é", "A", "e"]),  # non-ASCII accounts: generic path
+    (["A", "B"], []),
+]
+
+
+@pytest.mark.parametrize(("accounts", "events"), TEXT_ID_CASES)
+def test_engagement_scores_text_ids_match_like_dict_keys(accounts, events):
+    weights = [float(2**i) for i in range(len(events))]
+    totals: dict[object, float] = {}
+    for event, weight in zip(events, weights, strict=True):
+        if not (isinstance(event, float) and math.isnan(event)):
+            totals[event] = totals.get(event, 0.0) + weight
+    result = engagement_scores(
+        np.array(accounts, dtype=object),
+        np.array(events, dtype=object),
+        [AS_OF] * len(events),
+        weights,
+        AS_OF,
+    )
+    np.testing.assert_array_equal(result, [totals.get(a, 0.0) for a in accounts])
+
+
+def test_engagement_scores_text_ids_across_blocks_and_hash_collisions(monkeypatch):
+    rng = np.random.default_rng(7)
+    accounts = np.array([f"acct-{i:05d}" for i in range(300)], dtype=object)
+    known = rng.integers(0, 300, 2_000)
+    events = np.array([f"acct-{i:05d}" if i % 10 else f"other-{i}" for i in known], dtype=object)
+    events[::97] = None
+    weights = rng.uniform(0, 10, events.size)
+    dates = np.datetime64("2026-03-31") - rng.integers(-5, 120, events.size).astype("m8[D]")
+    expected = engagement_scores(
+        pd.Categorical(accounts), pd.Categorical(events), dates, weights, AS_OF
+    )
+    monkeypatch.setattr(metrics, "_TEXT_ID_BLOCK", 64)
+    np.testing.assert_allclose(
+        engagement_scores(accounts, events, dates, weights, AS_OF), expected, rtol=1e-12
+    )
+    # A hash of the first byte only: the accounts collide and take the generic
+    # path; an event sharing its hash with an account must still not match it.
+    monkeypatch.setattr(metrics, "_hash_keys", lambda keys: keys[:, 0] & np.uint64(0xFF))
+    np.testing.assert_allclose(
+        engagement_scores(accounts, events, dates, weights, AS_OF), expected, rtol=1e-12
+    )
+    assert metrics._TextIdIndex.of(accounts) is None
+    single = metrics._TextIdIndex.of(np.array(["acct-1", "zz"], dtype=object))
+    assert single is not None
+    codes = single.event_codes(np.array(["acct-2", "acct-1", "zz"], dtype=object), np.arange(3))
+    np.testing.assert_array_equal(codes, [-1, 0, 1])
