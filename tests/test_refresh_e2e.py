@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -23,7 +26,6 @@ def sheet_rows(book: Path, sheet: str) -> list[list]:
 
 def output_part_names(book: Path) -> set[str]:
     """Zip members that belong to the output sheets (their XML, rels, tables, drawings, charts)."""
-    import re
 
     with zipfile.ZipFile(book) as archive:
         workbook = archive.read("xl/workbook.xml").decode()
@@ -157,3 +159,19 @@ def test_refresh_is_idempotent_on_random_books(tmp_path: Path, seed: int, n_acco
     for stage in STAGES:
         tiers = sum(stages[stage][t] for t in ("Tier 1", "Tier 2", "Tier 3"))
         assert stages[stage]["All targets"] == tiers
+
+
+def test_refreshed_book_opens_in_libreoffice(sample_book: Path, tmp_path: Path) -> None:
+    from abmxl.render import convert_to_pdf, soffice_path, visible_sheets
+
+    if soffice_path() is None:
+        # CI installs LibreOffice (.ci/run): there a missing soffice is a failure.
+        assert not os.environ.get("CI"), "LibreOffice is missing in CI"
+        pytest.skip("LibreOffice is not installed")
+    abmxl.refresh_workbook(sample_book, today=TODAY)
+    pdf = convert_to_pdf(sample_book, tmp_path)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, flags=re.MULTILINE).group(1))
+    # One page per visible sheet (SinglePageSheets), the two outputs among them.
+    assert {"Funnel Summary", "Account Scores"} <= set(visible_sheets(sample_book))
+    assert pages == len(visible_sheets(sample_book))
