@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as _dt
+import math
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
@@ -1283,7 +1284,8 @@ def tier(
 
 
 def _day_numbers(name: str, dates: Any) -> NDArray[np.int64]:
-    """Dates -> int64 days since 1970-01-01 (time of day dropped; NaT -> int64 min).
+    """Dates -> int64 days since 1970-01-01 (time of day dropped; NaT -> int64 min);
+    a view of ``dates`` when they are datetime64[D] already (never written to).
 
     Accepts numpy datetime64 arrays, pandas Series/DatetimeIndex (tz-aware values
     use their own wall-clock day), sequences of datetime.date/datetime and ISO
@@ -1309,7 +1311,8 @@ def _day_numbers(name: str, dates: Any) -> NDArray[np.int64]:
                 index=None,
                 kind="value",
             ) from None
-    return array.astype("datetime64[D]").view(np.int64)
+    # No copy when the dates are already days: callers only read the result.
+    return array.astype("datetime64[D]", copy=False).view(np.int64)
 
 
 def _as_datetime64(array: NDArray[Any]) -> NDArray[np.datetime64]:
@@ -1431,12 +1434,52 @@ def _join_codes(
             event_category >= 0, category_codes.take(event_category, mode="clip"), -1
         )
         return codes[:n_accounts], event_codes, len(uniques)
+    dense = _dense_int_codes(account_values, event_ids, selected)
+    if dense is not None:
+        return dense
     if account_values.dtype == object and event_ids.dtype == object:
         text_index = _TextIdIndex.of(account_values)
         if text_index is not None:
             return text_index.codes, text_index.event_codes(event_ids, selected), text_index.size
     codes, uniques = pd.factorize(_concat_ids(account_values, event_ids.take(selected)))
     return codes[:n_accounts], codes[n_accounts:], len(uniques)
+
+
+# Integer account ids spanning at most this many values per account are looked up
+# in a table indexed by the id itself (8 bytes per value of the span).
+_DENSE_SPAN_PER_ACCOUNT = 4
+
+
+def _dense_int_codes(
+    account_values: NDArray[Any], event_ids: NDArray[Any], selected: NDArray[np.intp]
+) -> tuple[NDArray[np.intp], NDArray[np.intp], int] | None:
+    """Codes of integer ids in a compact range (row numbers, 0..n-1 keys) without
+    hashing: a table from id - min to the first account of that id. None when
+    the ids are not both integer arrays or their span is too sparse."""
+    n_accounts = account_values.size
+    if (
+        n_accounts == 0
+        or account_values.dtype.kind not in "iu"
+        or event_ids.dtype.kind not in "iu"
+        or np.result_type(account_values.dtype, event_ids.dtype).kind not in "iu"
+    ):
+        return None
+    low, high = int(account_values.min()), int(account_values.max())
+    span = high - low + 1
+    if span > _DENSE_SPAN_PER_ACCOUNT * n_accounts + 1024 or high > np.iinfo(np.int64).max:
+        return None
+    # In int64: narrow types (int8 -128..127) would overflow in the subtraction.
+    offsets = (account_values.astype(np.int64) - low).astype(np.intp, copy=False)
+    first = np.full(span, -1, dtype=np.intp)
+    # Reversed, so that the first account of a repeated id wins the slot.
+    first[offsets[::-1]] = np.arange(n_accounts - 1, -1, -1)
+    account_codes = first.take(offsets)
+    events = event_ids.take(selected)
+    inside = (events >= low) & (events <= high)  # numpy compares with any Python int
+    # Ids outside (uint64 ones may wrap in int64) are replaced before subtracting.
+    event_offsets = np.where(inside, events.astype(np.int64, copy=False), low) - low
+    event_codes = np.where(inside, first.take(event_offsets), -1)
+    return account_codes, event_codes, n_accounts
 
 
 def _concat_ids(first: NDArray[Any], second: NDArray[Any]) -> NDArray[Any]:
@@ -1720,9 +1763,11 @@ def engagement_scores(
 
     # Window first (cheap integer arithmetic), so only counted events are hashed.
     nat = days == np.iinfo(np.int64).min
-    age = today - days  # may wrap for NaT; those are handled through `nat`
-    in_window = (age >= 0) & (age <= window) & ~nat
-    counted = in_window | nat
+    age = today - days  # wraps for NaT to an age no window reaches; `nat` marks them
+    # One unsigned comparison is 0 <= age <= window: negative ages wrap to huge
+    # ones. Ages are whole days, so a fractional window counts its whole part.
+    counted = age.view(np.uint64) <= np.uint64(math.floor(min(window, 2.0**62)))
+    counted |= nat
     if weights.ndim and (non_numeric is not None or bad_weight is not None):
         flagged = np.zeros(weights.shape, dtype=np.int8)
         if bad_weight is not None:

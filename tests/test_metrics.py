@@ -646,3 +646,37 @@ def test_engagement_scores_text_ids_across_blocks_and_hash_collisions(monkeypatc
     assert single is not None
     codes = single.event_codes(np.array(["acct-2", "acct-1", "zz"], dtype=object), np.arange(3))
     np.testing.assert_array_equal(codes, [-1, 0, 1])
+
+
+@pytest.mark.parametrize(
+    ("window_days", "expected"),
+    [(0, 1.0), (0.5, 1.0), (1, 3.0), (29.99, 3.0), (30, 7.0), (math.inf, 15.0)],
+)
+def test_engagement_scores_window_counts_whole_days(window_days, expected):
+    # Ages 0, 1, 30 and 10,000 days, plus a future event (age -1) that never counts.
+    dates = ["2026-03-31", "2026-03-30", "2026-03-01", "1998-11-13", "2026-04-01"]
+    result = engagement_scores(["A"], ["A"] * 5, dates, [1, 2, 4, 8, 16], AS_OF, window_days)
+    np.testing.assert_array_equal(result, [expected])
+
+
+INT_ID_CASES = [
+    # (accounts, event ids): dense ranges take a lookup table, sparse ones a hash.
+    (np.arange(5), np.array([0, 4, 5, -1, 2, 2])),
+    (np.array([-3, 7, -3, 0]), np.array([-3, 7, 8, -4, 0, 2**62, -(2**62)])),  # far-away ids
+    (np.array([10**12, 5]), np.array([5, 10**12, 6])),  # sparse
+    (np.array([1, 2], dtype=np.uint8), np.array([2, 258, 1], dtype=np.int64)),
+    (np.array([-128, 127], dtype=np.int8), np.array([127, -128, 0], dtype=np.int8)),
+    (np.array([2**64 - 1, 2**64 - 2], dtype=np.uint64), np.array([2**64 - 1, 3], dtype=np.uint64)),
+    (np.array([1, 2], dtype=np.int64), np.array([2, 2**64 - 1, 1], dtype=np.uint64)),
+    (np.array([3, 1], dtype=np.int32), np.array([1.0, 3.0, 2.0])),  # float events
+]
+
+
+@pytest.mark.parametrize(("accounts", "events"), INT_ID_CASES)
+def test_engagement_scores_int_ids_match_like_dict_keys(accounts, events):
+    weights = [float(2**i) for i in range(len(events))]
+    totals: dict[object, float] = {}
+    for event, weight in zip(events.tolist(), weights, strict=True):
+        totals[event] = totals.get(event, 0.0) + weight
+    result = engagement_scores(accounts, events, [AS_OF] * len(events), weights, AS_OF)
+    np.testing.assert_array_equal(result, [totals.get(a, 0.0) for a in accounts.tolist()])
