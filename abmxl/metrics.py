@@ -1417,9 +1417,10 @@ def _join_codes(
 
     Equal ids get equal codes: duplicate account ids share a score; events of
     ids that are no account get codes no account reads (or -1); missing ids
-    (None/nan) get -1. Text ids go through :class:`_TextIdIndex`; a Categorical
-    hashes only its categories and translates the events' integer codes; any
-    other ids get one ``pd.factorize`` over accounts followed by events.
+    (None/nan) get -1. A Categorical hashes only its categories and translates
+    the events' integer codes; integer ids in a compact range index a table;
+    text ids of many accounts go through :class:`_TextIdIndex`; any other ids
+    get one ``pd.factorize`` over accounts followed by events.
     """
     import pandas as pd
 
@@ -1437,7 +1438,11 @@ def _join_codes(
     dense = _dense_int_codes(account_values, event_ids, selected)
     if dense is not None:
         return dense
-    if account_values.dtype == object and event_ids.dtype == object:
+    if (
+        account_values.dtype == object
+        and event_ids.dtype == object
+        and n_accounts >= _TEXT_ID_MIN_ACCOUNTS
+    ):
         text_index = _TextIdIndex.of(account_values)
         if text_index is not None:
             return text_index.codes, text_index.event_codes(event_ids, selected), text_index.size
@@ -1493,6 +1498,11 @@ def _concat_ids(first: NDArray[Any], second: NDArray[Any]) -> NDArray[Any]:
 # Text that is exactly Python str (numpy refuses anything else: ints, None, subclasses).
 # numpy < 2 has no StringDType: text ids then take the generic path.
 _STRICT_TEXT = np.dtypes.StringDType(coerce=False) if hasattr(np.dtypes, "StringDType") else None
+# Fewer accounts take the generic path: their string hash table stays in cache,
+# where pd.factorize beats the byte copies (fresh 13-character ids, 20 events per
+# account, medians of 5: 10k accounts 5.8 vs 11.2 ms, 100k 108 vs 116 ms,
+# 150k 207 vs 185 ms, 300k 469 vs 390 ms, 1 M 2753 vs 1512 ms).
+_TEXT_ID_MIN_ACCOUNTS = 150_000
 # Longer account ids take the generic path: their fixed-width copies would cost
 # more memory than the hashing saves.
 _TEXT_ID_MAX_BYTES = 64

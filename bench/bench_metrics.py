@@ -7,10 +7,14 @@
   window mask, and (b) what a user would write in pandas: filter the window,
   group by account, sum, reindex to the account list.
 
-Quick mode is 100x smaller. Every repeat of `engagement_scores` and pandas gets
-freshly created string objects, because Python caches a string's hash inside
-the object: re-using the same objects would hide the hashing a real refresh
-(strings fresh from the workbook) pays.
+Then the step that dominates with string ids, matching the in-window events'
+ids to the accounts, done each way we tried (the shipped one included), and
+lower bounds: the least any matching can cost on these Python strings.
+
+Quick mode is 100x smaller. Every repeat of `engagement_scores`, pandas and
+each matching method gets freshly created string objects, because Python
+caches a string's hash inside the object: re-using the same objects would hide
+the hashing a real refresh (strings fresh from the workbook) pays.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from abmxl import metrics
 from abmxl.metrics import engagement_scores, tier
 
 REPEATS = 3
@@ -182,22 +187,33 @@ def _engagement_round(data: _EngagementData, check: bool) -> dict[str, float]:
     )
     timed("pandas", partial(_engagement_pandas, events, account_ids))
     del events
+    row_numbers = np.arange(n)
+    timed(
+        "ours_int",
+        lambda: engagement_scores(row_numbers, data.event_codes, data.dates, data.weights, AS_OF),
+    )
     categorical_ids = pd.Categorical.from_codes(data.event_codes, data.id_text.astype(object))
     timed(
         "ours_cat",
         lambda: engagement_scores(account_ids, categorical_ids, data.dates, data.weights, AS_OF),
     )
     if check:
-        for name in ("ours", "pandas", "ours_cat"):
+        for name in ("ours", "ours_int", "pandas", "ours_cat"):
             np.testing.assert_allclose(results[name], results["floor"], err_msg=name)
     return seconds
 
 
 def _bench_engagement(
     n_accounts: int, n_events: int, rng: np.random.Generator
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], float, _EngagementData]:
     data = _EngagementData(n_accounts, n_events, rng)
-    times: dict[str, list[float]] = {"ours": [], "ours_cat": [], "floor": [], "pandas": []}
+    times: dict[str, list[float]] = {
+        "ours": [],
+        "ours_int": [],
+        "ours_cat": [],
+        "floor": [],
+        "pandas": [],
+    }
     for repeat in range(REPEATS):
         for name, seconds in _engagement_round(data, check=repeat == 0).items():
             times[name].append(seconds)
@@ -223,6 +239,8 @@ def _bench_engagement(
         f"| `engagement_scores`, str ids | {size} | {median['ours'] * 1e3:.0f} | "
         f"{vs_floor:.1f}x | {peak / input_bytes:.2f}x ({peak / pointer_bytes:.2f}x without "
         "the string objects) |",
+        f"| `engagement_scores`, int ids 0..n-1 (as the funnel engine passes) | {size} | "
+        f"{median['ours_int'] * 1e3:.0f} | {median['ours_int'] / median['floor']:.1f}x | |",
         f"| `engagement_scores`, Categorical ids | {size} | {median['ours_cat'] * 1e3:.0f} | "
         f"{median['ours_cat'] / median['floor']:.1f}x | |",
         f"| floor: `np.bincount` on integer ids | {size} | {median['floor'] * 1e3:.0f} | 1.0x | "
@@ -238,16 +256,115 @@ def _bench_engagement(
         f"- peak memory under 3x the input arrays: {peak / input_bytes:.2f}x, "
         f"{'met' if peak < 3 * input_bytes else 'MISSED'}",
     ]
-    return rows, targets
+    return rows, targets, median["floor"] * 1e3, data
+
+
+def _in_window(data: _EngagementData) -> np.ndarray:
+    age = AS_OF.astype(np.int64) - data.dates.view(np.int64)
+    return np.flatnonzero((age >= 0) & (age <= WINDOW_DAYS))
+
+
+def _match_factorize(accounts: np.ndarray, events: np.ndarray, selected: np.ndarray) -> Any:
+    codes, _ = pd.factorize(np.concatenate([accounts, events.take(selected)]))
+    return codes[accounts.size :]
+
+
+def _match_get_indexer(accounts: np.ndarray, events: np.ndarray, selected: np.ndarray) -> Any:
+    return pd.Index(accounts).get_indexer(events.take(selected))
+
+
+def _match_string_dtype(accounts: np.ndarray, events: np.ndarray, selected: np.ndarray) -> Any:
+    joined = pd.array(np.concatenate([accounts, events.take(selected)]), dtype="string")
+    codes, _ = pd.factorize(joined)
+    return codes[accounts.size :]
+
+
+def _match_bytes_unique(accounts: np.ndarray, events: np.ndarray, selected: np.ndarray) -> Any:
+    joined = np.concatenate([accounts, events.take(selected)]).astype("S")
+    _, codes = np.unique(joined, return_inverse=True)
+    return codes[accounts.size :]
+
+
+def _match_ours(accounts: np.ndarray, events: np.ndarray, selected: np.ndarray) -> Any:
+    index = metrics._TextIdIndex.of(accounts)
+    assert index is not None
+    return index.event_codes(events, selected)
+
+
+def _bound_hash_only(accounts: np.ndarray, events: np.ndarray, selected: np.ndarray) -> Any:
+    return list(map(hash, events.take(selected)))
+
+
+def _bound_factorize_events(accounts: np.ndarray, events: np.ndarray, selected: np.ndarray) -> Any:
+    return pd.factorize(events.take(selected))
+
+
+_MATCHERS: dict[str, tuple[str, Callable[[np.ndarray, np.ndarray, np.ndarray], Any]]] = {
+    "factorize": (
+        "`pd.factorize` of accounts + in-window ids (object; pandas picks its "
+        "StringHashTable) - the previous version",
+        _match_factorize,
+    ),
+    "get_indexer": (
+        "`pd.Index(accounts).get_indexer(in-window ids)` (PyObjectHashTable)",
+        _match_get_indexer,
+    ),
+    "string_dtype": (
+        '`pd.factorize` of `pd.array(..., dtype="string")` (python storage)',
+        _match_string_dtype,
+    ),
+    "bytes_unique": (
+        '`astype("S")` + `np.unique(return_inverse=True)` (a sort)',
+        _match_bytes_unique,
+    ),
+    "ours": (
+        "shipped from 150k accounts (`_TextIdIndex`): ASCII bytes + end mark in blocks, "
+        "splitmix64, uint64 `pd.Index`, row gather to confirm",
+        _match_ours,
+    ),
+    "hash_only": (
+        "lower bound: `hash()` of each in-window str once, no table (`map(hash, ...)`)",
+        _bound_hash_only,
+    ),
+    "factorize_events": (
+        "lower bound: `pd.factorize` of the in-window ids alone (no accounts)",
+        _bound_factorize_events,
+    ),
+}
+
+
+def _bench_matching(data: _EngagementData, floor_ms: float) -> list[str]:
+    """Median ms of each way of matching in-window event ids to accounts."""
+    selected = _in_window(data)
+    times: dict[str, list[float]] = {name: [] for name in _MATCHERS}
+    for _ in range(REPEATS):
+        for name, (_, match) in _MATCHERS.items():
+            accounts, events = data.fresh_account_ids(), data.fresh_event_ids()
+            times[name].append(_seconds(partial(match, accounts, events, selected)))
+            del accounts, events
+    rows = [
+        "",
+        f"Matching the {selected.size:,} in-window event ids to the accounts "
+        f"(fresh strings, medians of {REPEATS}), against the floor of the whole "
+        f"computation ({floor_ms:.0f} ms):",
+        "",
+        "| matching method | median ms | vs floor |",
+        "|---|---:|---:|",
+    ]
+    for name, (label, _) in _MATCHERS.items():
+        ms = statistics.median(times[name]) * 1e3
+        rows.append(f"| {label} | {ms:.0f} | {ms / floor_ms:.1f}x |")
+    return rows
 
 
 def run(quick: bool) -> str:
     scale = 100 if quick else 1
     rng = np.random.default_rng(20261122)
     tier_rows, tier_targets = _bench_tier(10_000_000 // scale, rng)
-    engagement_rows, engagement_targets = _bench_engagement(
+    engagement_rows, engagement_targets, floor_ms, data = _bench_engagement(
         1_000_000 // scale, 20_000_000 // scale, rng
     )
+    matching_rows = _bench_matching(data, floor_ms)
     lines = [
         "## metrics: `tier` and `engagement_scores`",
         "",
@@ -260,6 +377,7 @@ def run(quick: bool) -> str:
         "|---|---|---:|---:|---|",
         *tier_rows,
         *engagement_rows,
+        *matching_rows,
         "",
         "Targets:",
         "",

@@ -603,8 +603,12 @@ TEXT_ID_CASES = [
 ]
 
 
+@pytest.mark.parametrize("byte_index_from", [0, 10**9], ids=["byte-index", "factorize"])
 @pytest.mark.parametrize(("accounts", "events"), TEXT_ID_CASES)
-def test_engagement_scores_text_ids_match_like_dict_keys(accounts, events):
+def test_engagement_scores_text_ids_match_like_dict_keys(
+    accounts, events, byte_index_from, monkeypatch
+):
+    monkeypatch.setattr(metrics, "_TEXT_ID_MIN_ACCOUNTS", byte_index_from)
     weights = [float(2**i) for i in range(len(events))]
     totals: dict[object, float] = {}
     for event, weight in zip(events, weights, strict=True):
@@ -632,6 +636,7 @@ def test_engagement_scores_text_ids_across_blocks_and_hash_collisions(monkeypatc
         pd.Categorical(accounts), pd.Categorical(events), dates, weights, AS_OF
     )
     monkeypatch.setattr(metrics, "_TEXT_ID_BLOCK", 64)
+    monkeypatch.setattr(metrics, "_TEXT_ID_MIN_ACCOUNTS", 0)
     np.testing.assert_allclose(
         engagement_scores(accounts, events, dates, weights, AS_OF), expected, rtol=1e-12
     )
