@@ -39,31 +39,40 @@ def visible_sheets(book: str | os.PathLike[str]) -> list[str]:
     ]
 
 
-def convert_to_pdf(book: str | os.PathLike[str], outdir: str | os.PathLike[str]) -> Path:
-    """Export ``book`` to PDF with LibreOffice headless, one page per sheet.
+def libreoffice_convert(
+    book: str | os.PathLike[str], outdir: str | os.PathLike[str], target: str = "pdf"
+) -> None:
+    """Convert ``book`` with LibreOffice headless (``soffice --convert-to target``).
 
     A private LibreOffice profile is used so that a running LibreOffice or a
-    stale lock in the user's profile cannot interfere.
+    stale lock in the user's profile cannot interfere. Raises ``RenderError``
+    when LibreOffice is missing or fails to open the book.
     """
     soffice = soffice_path()
     if soffice is None:
         raise RenderError("LibreOffice (soffice) is not installed")
-    book = Path(book)
     with tempfile.TemporaryDirectory(prefix="abmxl-lo-") as profile:
         command = [
             soffice,
             f"-env:UserInstallation={Path(profile).as_uri()}",
             "--headless",
             "--convert-to",
-            _PDF_FILTER,
+            target,
             "--outdir",
             str(outdir),
             str(book),
         ]
         result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    pdf = Path(outdir) / (book.stem + ".pdf")
-    if result.returncode != 0 or not pdf.exists():
-        raise RenderError(f"LibreOffice could not open {book.name}: {result.stderr.strip()}")
+    if result.returncode != 0:
+        raise RenderError(f"LibreOffice could not open {Path(book).name}: {result.stderr.strip()}")
+
+
+def convert_to_pdf(book: str | os.PathLike[str], outdir: str | os.PathLike[str]) -> Path:
+    """Export ``book`` to PDF with LibreOffice headless, one page per visible sheet."""
+    libreoffice_convert(book, outdir, _PDF_FILTER)
+    pdf = Path(outdir) / (Path(book).stem + ".pdf")
+    if not pdf.exists():
+        raise RenderError(f"LibreOffice wrote no PDF for {Path(book).name}")
     return pdf
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from oletools.olevba import VBA_Parser
 from python_calamine import CalamineWorkbook
 
 from abmxl import schema
+from abmxl.render import libreoffice_convert
 from abmxl.template import (
     CONF_SHEET,
     REFRESH_CALL,
@@ -167,22 +167,6 @@ def test_name_must_match_kind(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_template_opens_in_libreoffice(tmp_path: Path) -> None:
-    profile = (tmp_path / "profile").as_uri()
-    result = subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(COMMITTED),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr
+    libreoffice_convert(COMMITTED, tmp_path, "pdf")
     pdf = tmp_path / "abm_template.pdf"
     assert pdf.exists() and pdf.stat().st_size > 10_000

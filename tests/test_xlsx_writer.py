@@ -13,7 +13,6 @@ import math
 import re
 import shutil
 import struct
-import subprocess
 import zipfile
 import zlib
 from pathlib import Path
@@ -40,6 +39,8 @@ from abmxl.io.content import (
     Table,
 )
 from abmxl.io.xlsx_writer import WorkbookWriteError, write_sheets
+from abmxl.render import libreoffice_convert
+from abmxl.schema import ACCOUNT_SCORES_COLUMNS
 
 QUICKSTART_XLSM = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
 
@@ -289,22 +290,7 @@ def funnel_content(scale: int = 1) -> list[SheetContent]:
                 "AccountScores",
                 0,
                 0,
-                [
-                    "account_id",
-                    "account_name",
-                    "tier",
-                    "engagement_score",
-                    "first_touch",
-                    "reached_target",
-                    "reached_engaged",
-                    "reached_opportunity",
-                    "reached_won",
-                    "reached_retained",
-                    "reached_expanded",
-                    "current_stage",
-                    "open_pipeline",
-                    "won_amount",
-                ],
+                list(ACCOUNT_SCORES_COLUMNS),
                 accounts,
                 column_formats=[
                     None,
@@ -922,28 +908,11 @@ def test_libreoffice_opens_the_result(macro_xlsm: Path, tmp_path: Path) -> None:
     out = tmp_path / "refreshed.xlsm"
     write_sheets(macro_xlsm, out, funnel_content())
     write_sheets(out, None, funnel_content())
-    profile = tmp_path / "lo-profile"
     converted = tmp_path / "converted"
     # Text CSV filter, UTF-8, sheet -1 = every sheet to its own file (LibreOffice >= 7.2).
     csv_filter = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
     for target in (csv_filter, "pdf"):
-        result = subprocess.run(
-            [
-                "soffice",
-                f"-env:UserInstallation={profile.as_uri()}",
-                "--headless",
-                "--convert-to",
-                target,
-                "--outdir",
-                str(converted),
-                str(out),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
+        libreoffice_convert(out, converted, target)
     pdf = converted / "refreshed.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
     summary = (converted / "refreshed-Funnel Summary.csv").read_text(encoding="utf-8")

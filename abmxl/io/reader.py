@@ -31,6 +31,7 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from abmxl.engine.model import RawTable
 from abmxl.engine.required import InputError, check_required
+from abmxl.io.cellref import column_index, column_letters
 from abmxl.schema import INPUT_SHEETS, normalize_header
 
 __all__ = ["CellError", "WorkbookReadError", "read_tables"]
@@ -357,7 +358,7 @@ def _columns(sheet: str, header: list[object], first_col: int) -> tuple[list[int
             log.warning(
                 "%s: column %s header %r matches the earlier header %r; the earlier column is read",
                 sheet,
-                _column_letters(first_col + position),
+                column_letters(first_col + position),
                 name,
                 seen[key],
             )
@@ -499,7 +500,7 @@ def _scan_errors(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[int, int
                 if reference is not None and value is not None:
                     letters, number = reference.groups()
                     text = value.group(1).decode("utf-8", "replace")
-                    yield int(number) - 1, _column_index(letters.decode()), text
+                    yield int(number) - 1, column_index(letters.decode()), text
             if final:
                 return
             keep_from = max(resume - _OVERLAP, 0)
@@ -530,19 +531,3 @@ def _place_errors(
     inside = (rows >= 0) & (rows < cells.shape[0]) & (cols >= 0) & (cols < cells.shape[1])
     values = np.array([CellError(e[2]) for e in errors], dtype=object)
     cells[rows[inside], cols[inside]] = values[inside]
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
-
-
-def _column_letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters

@@ -40,6 +40,7 @@ from urllib.parse import quote, unquote
 import numpy as np
 import pandas as pd
 
+from abmxl.io.cellref import column_letters
 from abmxl.io.content import FMT_DATE, FMT_DATETIME, BarChart, SheetContent, Table
 
 __all__ = ["WorkbookWriteError", "write_sheets"]
@@ -305,22 +306,12 @@ def _t_elements(values: list[str]) -> list[str]:
     return _NEEDS_PRESERVE.sub(_T_PRESERVE, tagged).split("\x00")
 
 
-def _column_letter(col: int) -> str:
-    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _ref(row: int, col: int) -> str:
-    return f"{_column_letter(col)}{row + 1}"
+    return f"{column_letters(col)}{row + 1}"
 
 
 def _absolute_range(sheet: str, first_row: int, col: int, last_row: int) -> str:
-    letter = _column_letter(col)
+    letter = column_letters(col)
     quoted = "'" + sheet.replace("'", "''") + "'"
     return f"{quoted}!${letter}${first_row + 1}:${letter}${last_row + 1}"
 
@@ -987,7 +978,7 @@ class _CellWriter:
         if cell_formats is not None:
             formats = [f if f is not None else number_format for f in cell_formats]
 
-        prefix = f'<c r="{_column_letter(col)}'
+        prefix = f'<c r="{column_letters(col)}'
         texts: list[str | None] | None = None
         type_attr = ""
         if kind in ("date", "datetime", "datetime64"):
@@ -1023,7 +1014,7 @@ class _CellWriter:
 
         if texts is None:  # mixed types: value by value
             per_cell = formats if formats is not None else [number_format] * n
-            letter = _column_letter(col)
+            letter = column_letters(col)
             return [
                 self.cell(f"{letter}{r}", v, f)
                 for r, v, f in zip(row_numbers, values, per_cell, strict=True)
