@@ -497,6 +497,12 @@ def _write_any(
 # -- the other sheets -------------------------------------------------------------------
 
 
+# Characters of body text that fit on one line of the 110-wide text column
+# (proportional text runs narrower than the "0" that column widths count).
+_CHARS_PER_LINE = 105
+_LINE_HEIGHT = 15.0
+
+
 def _write_lines(
     sheet: Worksheet, first_row: int, lines: Sequence[tuple[str, Format | None]]
 ) -> int:
@@ -504,6 +510,11 @@ def _write_lines(
     for text, cell_format in lines:
         if text:
             sheet.write_string(row, 0, text, cell_format)
+            # Give a wrapped paragraph the height of its lines: neither Excel (on
+            # opening a file) nor LibreOffice grows a row to fit wrapped text.
+            n_lines = -(-len(text) // _CHARS_PER_LINE)
+            if n_lines > 1:
+                sheet.set_row(row, _LINE_HEIGHT * n_lines)
         row += 1
     return row
 
@@ -563,8 +574,8 @@ def _write_start_sheet(sheet: Worksheet, formats: _Formats, *, vba: bool) -> Non
         (
             "It reads the input sheets, computes each account's engagement, tier and funnel "
             "stage, and rewrites the Funnel Summary and Account Scores sheets. It never "
-            "changes your input sheets. Rows it had to skip or repair are listed at the "
-            "bottom of Funnel Summary (Data issues) with the reason.",
+            "changes your input sheets. Rows it had to skip or repair are listed with the "
+            "reason in the Data issues table of Funnel Summary (from column J).",
             p,
         ),
         (
