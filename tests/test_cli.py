@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -177,3 +178,30 @@ def test_new_with_sample_then_refresh(tmp_path: Path) -> None:
     assert stages["Target"]["All targets"] == tiers
     scores = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Account Scores").to_python()
     assert stages["Target"]["All targets"] + stages["Target"]["Non-target"] == len(scores) - 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_redraws_one_line_on_a_terminal_and_clears_it() -> None:
+    from abmxl.cli import Progress
+
+    terminal = _Terminal()
+    with Progress(stream=terminal) as progress:
+        progress("reading book.xlsm")
+        progress("computing the funnel")
+    text = terminal.getvalue()
+    assert "\n" not in text  # redrawn in place with carriage returns
+    assert "reading book.xlsm" in text and "computing the funnel" in text
+    assert text.endswith("\r")  # the line is blanked at the end
+
+
+def test_progress_is_silent_off_a_terminal() -> None:
+    from abmxl.cli import Progress
+
+    log = io.StringIO()
+    with Progress(stream=log) as progress:
+        progress("reading book.xlsm")
+    assert log.getvalue() == ""
