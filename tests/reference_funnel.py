@@ -174,6 +174,7 @@ def is_blank(value: object) -> bool:
 
 
 def read_id(value: object) -> str:
+    """docs/funnel.md: text stripped; a whole number as its digits (``1001.0`` = ``"1001"``)."""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int | float) and float(value).is_integer():
@@ -184,6 +185,7 @@ def read_id(value: object) -> str:
 
 
 def read_number(value: object) -> float:
+    """docs/funnel.md: numbers, and plain numeric text as CRM exports write it."""
     if isinstance(value, bool):
         raise Unreadable
     if isinstance(value, int | float):
@@ -196,6 +198,7 @@ def read_number(value: object) -> float:
 
 
 def read_date(value: object) -> dt.date:
+    """docs/funnel.md: date cells, ISO text, and 1900-system serials from 61."""
     if isinstance(value, bool):
         raise Unreadable
     if isinstance(value, dt.datetime):
@@ -394,7 +397,8 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
             continue
         weights[channel] = weight
 
-    # Accounts.
+    # Accounts. Within a row the rules run in docs/funnel.md's order (1-7): the
+    # first that fails names the column.
     account_rows = sheet_rows(tables.get("Accounts"))
     firsts = first_kept_ids(account_rows, "account_id")
     accounts: list[dict] = []
@@ -418,12 +422,13 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         except Skip as skip:
             report("Accounts", row, skip.column, skipped=True)
             continue
+        # docs/funnel.md: a blank fit score is kept as untiered and reported.
         if cells["fit_score"] is None and override is None:
             report("Accounts", row, "fit_score", skipped=False)
         accounts.append({"account_id": account_id, **cells})
     kept_accounts = {a["account_id"] for a in accounts}
     headers = {squash_header(h) for h in tables["Accounts"].frame.columns}
-    has_expected_acv = "expected_acv" in headers
+    has_expected_acv = "expected_acv" in headers  # docs/funnel.md: tam blank without it
 
     # Contacts.
     contact_rows = sheet_rows(tables.get("Contacts"))
@@ -492,6 +497,7 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         if cells["amount"] is None:
             report("Opportunities", row, "amount", skipped=False)
         created, closed = cells["created_date"], cells["close_date"]
+        # Left out of every time-based KPI, the first opportunity's date included.
         timed = True
         if created is None:
             report("Opportunities", row, "created_date", skipped=False)

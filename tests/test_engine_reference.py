@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -534,3 +535,48 @@ def test_negative_expected_acv_alone_is_skipped() -> None:
     }
     summary = assert_agree(tables)
     assert summary.accounts["account_id"].tolist() == ["A2"]
+
+
+def _with_bad_settings(tables: dict[str, RawTable]) -> dict[str, RawTable]:
+    settings_rows = [
+        ("as_of", dt.date(2026, 3, 31)),
+        ("Fit Min", 60.0),  # matched like a header
+        ("fit_min", 10.0),  # repeated key: skipped
+        (None, 3.0),
+        ("bogus", 1.0),
+        ("gross_margin", 1.5),  # out of domain: default
+        ("window_days", -1.0),
+        ("engagement_min", "abc"),
+        ("half_life_days", "30"),  # numeric text
+        ("discount_rate", None),  # blank: default
+    ]
+    weight_rows = [
+        ("Podcast", 4.0),  # a new channel
+        ("meeting", None),
+        ("event", -1.0),
+        ("web visit", 2.0),
+        ("Web_Visit", 9.0),  # the same channel again: skipped
+        (None, 1.0),
+        ("chat", "x"),
+    ]
+    return {
+        **tables,
+        "Settings": RawTable("Settings", _frame(["Key", "Value"], settings_rows)),
+        "ChannelWeights": RawTable("ChannelWeights", _frame(["channel", "weight"], weight_rows)),
+    }
+
+
+def _with_future_engagement_only(tables: dict[str, RawTable]) -> dict[str, RawTable]:
+    # Rows dated after as_of are data, not an empty sheet: scores are 0, not blank.
+    rows = [(dt.date(2026, 5, 1), "A1", "meeting")]
+    return {
+        **tables,
+        "Engagement": RawTable("Engagement", _frame(["date", "account_id", "channel"], rows)),
+    }
+
+
+@pytest.mark.parametrize(
+    "variant", [_with_bad_settings, _with_future_engagement_only], ids=lambda f: f.__name__[1:]
+)
+def test_edge_book_variants_agree(variant: Callable[[dict], dict[str, RawTable]]) -> None:
+    assert_agree(variant(edge_book()), today=EDGE_AS_OF)
