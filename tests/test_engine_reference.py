@@ -250,9 +250,7 @@ _money = _cells(
     dt.date(2026, 1, 1),
     False,
 )
-# Accounts' expected_acv never negative here: test_negative_expected_acv_is_named_first
-# covers the rule order when it is (an engine bug on record).
-_acv = _cells(st.integers(0, 500_000).map(float), "5000", "n/a")
+_acv = _cells(st.integers(0, 500_000).map(float), "5000", "n/a", -10.0)
 _score = _cells(st.integers(0, 100).map(float), "85", 120.0, -3.0, "abc")
 
 hand_made_books = st.fixed_dictionaries(
@@ -490,17 +488,11 @@ def test_edge_book_by_hand() -> None:
     ]
 
 
-# --- disagreements on record --------------------------------------------------------------
+# --- disagreements found by the reference, fixed in the engine -----------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine checks fit/intent 0-100 (docs/funnel.md rule 6) before a negative "
-        "expected_acv (rule 5), so a row failing both is reported on the score column"
-    ),
-)
 def test_negative_expected_acv_is_named_first() -> None:
+    """A row failing rules 5 and 6 of docs/funnel.md is reported under rule 5."""
     tables = {
         "Accounts": RawTable(
             "Accounts",

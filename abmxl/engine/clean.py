@@ -810,11 +810,11 @@ def _clean_accounts(
         return empty, _AccountIndex(pd.Index([], dtype=object), pd.Index([], dtype=object)), False
     sheet.skip_blank_or_duplicate_id("account_id")
     sheet.skip_unreadable("fit_score", "intent_score", "expected_acv", "tier_override")
+    sheet.skip_negative("expected_acv")  # rule 5 (docs/funnel.md) before rule 6
     for name in ("fit_score", "intent_score"):
         if name in sheet.parsed:
             score = sheet.parsed[name].values
             sheet.skip_where((score < 0) | (score > 100), name, f"{name} outside 0-100")
-    sheet.skip_negative("expected_acv")
     if "tier_override" in sheet.parsed:
         override = sheet.parsed["tier_override"].values
         not_a_tier = ~np.isnan(override) & ~np.isin(override, (0.0, 1.0, 2.0, 3.0))
