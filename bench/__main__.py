@@ -45,9 +45,12 @@ def _machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     available = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("names", nargs="*", choices=[*available, []], help="which to run")
+    parser.add_argument("names", nargs="*", help=f"which to run: {', '.join(available)}")
     parser.add_argument("--quick", action="store_true", help="small sizes; do not write docs")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.names) - set(available))
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(available)}")
     names = args.names or available
     sections = []
     for name in names:
