@@ -414,6 +414,14 @@ def _errstate() -> Any:
 # --------------------------------------------------------------------------- ratios
 
 
+def _share(call: _Call, part: str, whole: str) -> FloatResult:
+    """``part / whole`` for a part of a whole: both ``>= 0`` and ``part <= whole``."""
+    call.at_least(part, 0)
+    call.at_least(whole, 0)
+    call.not_above(part, whole)
+    return call.result(call.divide(call.values[part], call.values[whole]))
+
+
 def win_rate(won: ArrayLike, closed: ArrayLike) -> FloatResult:
     """Share of closed opportunities that were won.
 
@@ -450,12 +458,7 @@ def win_rate(won: ArrayLike, closed: ArrayLike) -> FloatResult:
     Gartner Digital Markets lists the win rate among its eight key ABM metrics;
     Terminus measures it at the "won" stage of the ABM funnel.
     """
-    call = _Call("win_rate", won=won, closed=closed)
-    call.at_least("won", 0)
-    call.at_least("closed", 0)
-    call.not_above("won", "closed")
-    v = call.values
-    return call.result(call.divide(v["won"], v["closed"]))
+    return _share(_Call("win_rate", won=won, closed=closed), "won", "closed")
 
 
 def engagement_pct(engaged_accounts: ArrayLike, target_accounts: ArrayLike) -> FloatResult:
@@ -489,11 +492,7 @@ def engagement_pct(engaged_accounts: ArrayLike, target_accounts: ArrayLike) -> F
     call = _Call(
         "engagement_pct", engaged_accounts=engaged_accounts, target_accounts=target_accounts
     )
-    call.at_least("engaged_accounts", 0)
-    call.at_least("target_accounts", 0)
-    call.not_above("engaged_accounts", "target_accounts")
-    v = call.values
-    return call.result(call.divide(v["engaged_accounts"], v["target_accounts"]))
+    return _share(call, "engaged_accounts", "target_accounts")
 
 
 def churn_rate(customers_lost: ArrayLike, customers_at_start: ArrayLike) -> FloatResult:
@@ -524,11 +523,7 @@ def churn_rate(customers_lost: ArrayLike, customers_at_start: ArrayLike) -> Floa
     Gartner Digital Markets lists churn among its eight key ABM metrics.
     """
     call = _Call("churn_rate", customers_lost=customers_lost, customers_at_start=customers_at_start)
-    call.at_least("customers_lost", 0)
-    call.at_least("customers_at_start", 0)
-    call.not_above("customers_lost", "customers_at_start")
-    v = call.values
-    return call.result(call.divide(v["customers_lost"], v["customers_at_start"]))
+    return _share(call, "customers_lost", "customers_at_start")
 
 
 def renewal_rate(renewed: ArrayLike, up_for_renewal: ArrayLike) -> FloatResult:
@@ -558,11 +553,7 @@ def renewal_rate(renewed: ArrayLike, up_for_renewal: ArrayLike) -> FloatResult:
     The "retention" stage of the Terminus ABM funnel.
     """
     call = _Call("renewal_rate", renewed=renewed, up_for_renewal=up_for_renewal)
-    call.at_least("renewed", 0)
-    call.at_least("up_for_renewal", 0)
-    call.not_above("renewed", "up_for_renewal")
-    v = call.values
-    return call.result(call.divide(v["renewed"], v["up_for_renewal"]))
+    return _share(call, "renewed", "up_for_renewal")
 
 
 def account_penetration(
@@ -598,11 +589,7 @@ def account_penetration(
         engaged_contacts=engaged_contacts,
         buying_committee_size=buying_committee_size,
     )
-    call.at_least("engaged_contacts", 0)
-    call.at_least("buying_committee_size", 0)
-    call.not_above("engaged_contacts", "buying_committee_size")
-    v = call.values
-    return call.result(call.divide(v["engaged_contacts"], v["buying_committee_size"]))
+    return _share(call, "engaged_contacts", "buying_committee_size")
 
 
 def net_revenue_retention(
