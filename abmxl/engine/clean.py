@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +56,7 @@ from abmxl.schema import (
     SPEND,
     SURVEYS,
     WON_STATUSES,
+    ColumnKind,
     SheetSpec,
     normalize_header,
     normalize_token,
@@ -400,6 +401,14 @@ def parse_yn(values: np.ndarray) -> ParsedColumn:
     return ParsedColumn(per_row, column.blank, unreadable)
 
 
+# How each value kind of ``schema.Column.kind`` is parsed (id and text: ``parse_text``).
+_VALUE_PARSERS: dict[ColumnKind, Callable[[np.ndarray], ParsedColumn]] = {
+    "number": parse_numbers,
+    "date": parse_dates,
+    "yn": parse_yn,
+}
+
+
 # --- DataIssues --------------------------------------------------------------
 
 
@@ -458,20 +467,24 @@ class _IssueLog:
 class _Sheet:
     """One input sheet while it is cleaned.
 
-    Matches headers, parses the columns the refresh uses (``parsers`` maps a
-    canonical column to ``"id"``, ``"text"``, ``"name"`` (text kept unstripped),
-    ``"number"``, ``"date"`` or ``"yn"``), drops blank rows, and keeps the skip
+    Matches headers, parses the columns the refresh uses (``uses``), each as
+    its ``schema.Column.kind`` says, drops blank rows, and keeps the skip
     bookkeeping: a row gets one issue, for the first rule (in the order rules
     are applied) that skips it; repairs are reported only for rows that are
-    kept.
+    kept. Id and text cells are stripped of surrounding whitespace, except in
+    the columns of ``as_written`` (a name shown back to the user as typed).
+    Columns the refresh does not use are only checked for blank rows: parsing
+    them all would cost a full pass per column of wide sheets.
     """
 
     def __init__(
         self,
         raw: RawTable | None,
         spec: SheetSpec,
-        parsers: Mapping[str, str],
+        uses: Sequence[str],
         log: _IssueLog,
+        *,
+        as_written: Collection[str] = (),
     ) -> None:
         self.log, self.name = log, spec.name
         self.header: dict[str, str] = {}
@@ -503,22 +516,22 @@ class _Sheet:
         cells = {name: frame.iloc[:, pos].to_numpy(dtype=object) for name, pos in positions.items()}
         rows = np.asarray(frame.index, dtype=np.int64)
         blank_row = np.ones(len(rows), dtype=bool)
-        for name, how in parsers.items():
+        kinds = {column.name: column.kind for column in spec.columns}
+        for name in uses:
             if name not in cells:
                 continue
-            if how in ("id", "text", "name"):
-                column = parse_text(cells[name], strip=how != "name")
+            kind = kinds[name]
+            if kind in ("id", "text"):
+                column = parse_text(cells[name], strip=name not in as_written)
                 self.text[name] = column
                 blank_row &= column.blank
             else:
-                parsed = {"number": parse_numbers, "date": parse_dates, "yn": parse_yn}[how](
-                    cells[name]
-                )
+                parsed = _VALUE_PARSERS[kind](cells[name])
                 self.parsed[name] = parsed
                 blank_row &= parsed.blank
         # Columns the refresh does not use still make a row non-blank.
         unused = [pos for pos, _ in enumerate(frame.columns) if pos not in positions.values()]
-        unused += [positions[name] for name in positions if name not in parsers]
+        unused += [positions[name] for name in positions if name not in uses]
         candidates = np.flatnonzero(blank_row)
         for pos in unused:
             if not len(candidates):
@@ -655,7 +668,8 @@ _SETTING_DOMAINS: dict[str, tuple[Callable[[float], bool], str]] = {
 
 def _clean_settings(raw: RawTable | None, today: dt.date, log: _IssueLog) -> Settings:
     values: dict[str, object] = dict(DEFAULT_SETTINGS)
-    sheet = _Sheet(raw, SETTINGS, {"key": "text"}, log)
+    # The value column is parsed below, as a date or a number by key.
+    sheet = _Sheet(raw, SETTINGS, ("key",), log)
     if sheet.usable and len(sheet):
         keys = sheet.text["key"].text
         cells = sheet.raw["value"]
@@ -711,7 +725,7 @@ def channel_key(channel: object) -> str:
 
 def _clean_channel_weights(raw: RawTable | None, log: _IssueLog) -> dict[str, float]:
     weights = dict(DEFAULT_CHANNEL_WEIGHTS)
-    sheet = _Sheet(raw, CHANNEL_WEIGHTS, {"channel": "text", "weight": "number"}, log)
+    sheet = _Sheet(raw, CHANNEL_WEIGHTS, ("channel", "weight"), log)
     if not sheet.usable or not len(sheet):
         return weights
     channel = sheet.text["channel"]
@@ -785,18 +799,19 @@ class _AccountIndex:
         return account
 
 
+_ACCOUNT_NUMBERS = ("fit_score", "intent_score", "expected_acv", "tier_override")
+
+
 def _clean_accounts(
     raw: RawTable | None, log: _IssueLog
 ) -> tuple[pd.DataFrame, _AccountIndex, bool]:
-    parsers = {
-        "account_id": "id",
-        "account_name": "name",
-        "fit_score": "number",
-        "intent_score": "number",
-        "expected_acv": "number",
-        "tier_override": "number",
-    }
-    sheet = _Sheet(raw, ACCOUNTS, parsers, log)
+    sheet = _Sheet(
+        raw,
+        ACCOUNTS,
+        ("account_id", "account_name", *_ACCOUNT_NUMBERS),
+        log,
+        as_written=("account_name",),
+    )
     if raw is None:
         log.add_sheet_issue(ACCOUNTS.name, None, "required sheet missing", SHEET_EMPTY)
     if not sheet.usable:
@@ -804,12 +819,12 @@ def _clean_accounts(
             {
                 "account_id": pd.Series(dtype=object),
                 "account_name": pd.Series(dtype=object),
-                **{c: pd.Series(dtype=float) for c in list(parsers)[2:]},
+                **{c: pd.Series(dtype=float) for c in _ACCOUNT_NUMBERS},
             }
         )
         return empty, _AccountIndex(pd.Index([], dtype=object), pd.Index([], dtype=object)), False
     sheet.skip_blank_or_duplicate_id("account_id")
-    sheet.skip_unreadable("fit_score", "intent_score", "expected_acv", "tier_override")
+    sheet.skip_unreadable(*_ACCOUNT_NUMBERS)
     sheet.skip_negative("expected_acv")  # rule 5 (docs/funnel.md) before rule 6
     for name in ("fit_score", "intent_score"):
         if name in sheet.parsed:
@@ -856,8 +871,7 @@ def _no_data(sheet: _Sheet, kept: np.ndarray) -> bool:
 
 
 def _clean_contacts(raw: RawTable | None, accounts: _AccountIndex, log: _IssueLog):
-    parsers = {"contact_id": "id", "account_id": "id", "engaged": "yn"}
-    sheet = _Sheet(raw, CONTACTS, parsers, log)
+    sheet = _Sheet(raw, CONTACTS, ("contact_id", "account_id", "engaged"), log)
     if not sheet.usable:
         return None
     sheet.skip_blank_or_duplicate_id("contact_id")
@@ -874,8 +888,7 @@ def _clean_contacts(raw: RawTable | None, accounts: _AccountIndex, log: _IssueLo
 def _clean_engagement(
     raw: RawTable | None, accounts: _AccountIndex, weights: Mapping[str, float], log: _IssueLog
 ):
-    parsers = {"date": "date", "account_id": "id", "channel": "text", "weight": "number"}
-    sheet = _Sheet(raw, ENGAGEMENT, parsers, log)
+    sheet = _Sheet(raw, ENGAGEMENT, ("date", "account_id", "channel", "weight"), log)
     if not sheet.usable:
         return None
     account = accounts.lookup(sheet)
@@ -928,18 +941,18 @@ def _statuses(column: TextColumn) -> np.ndarray:
 
 
 def _clean_opportunities(raw: RawTable | None, accounts: _AccountIndex, log: _IssueLog):
-    parsers = {
-        "opportunity_id": "id",
-        "account_id": "id",
-        "type": "text",
-        "status": "text",
-        "amount": "number",
-        "term_years": "number",
-        "one_time_fees": "number",
-        "created_date": "date",
-        "close_date": "date",
-    }
-    sheet = _Sheet(raw, OPPORTUNITIES, parsers, log)
+    uses = (
+        "opportunity_id",
+        "account_id",
+        "type",
+        "status",
+        "amount",
+        "term_years",
+        "one_time_fees",
+        "created_date",
+        "close_date",
+    )
+    sheet = _Sheet(raw, OPPORTUNITIES, uses, log)
     if raw is None:
         log.add_sheet_issue(OPPORTUNITIES.name, None, "required sheet missing", SHEET_EMPTY)
     if not sheet.usable:
@@ -1003,7 +1016,7 @@ def _clean_opportunities(raw: RawTable | None, accounts: _AccountIndex, log: _Is
 
 
 def _clean_spend(raw: RawTable | None, log: _IssueLog):
-    sheet = _Sheet(raw, SPEND, {"date": "date", "tier": "number", "amount": "number"}, log)
+    sheet = _Sheet(raw, SPEND, ("date", "tier", "amount"), log)
     if not sheet.usable:
         return None
     sheet.skip_blank_required("date")
@@ -1024,7 +1037,7 @@ def _clean_spend(raw: RawTable | None, log: _IssueLog):
 
 
 def _clean_surveys(raw: RawTable | None, accounts: _AccountIndex, log: _IssueLog):
-    sheet = _Sheet(raw, SURVEYS, {"account_id": "id", "score": "number"}, log)
+    sheet = _Sheet(raw, SURVEYS, ("account_id", "score"), log)
     if not sheet.usable:
         return None
     account = accounts.lookup(sheet)
