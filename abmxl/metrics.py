@@ -592,6 +592,20 @@ def account_penetration(
     return _share(call, "engaged_contacts", "buying_committee_size")
 
 
+def _arr_lost(call: _Call) -> NDArray[np.float64]:
+    """contraction + churned ARR, checked not to exceed the starting ARR."""
+    v = call.values
+    lost = v["contraction_arr"] + v["churned_arr"]
+    call.check(
+        lost > v["starting_arr"],
+        "contraction_arr + churned_arr must be <= starting_arr",
+        "contraction_arr",
+        "churned_arr",
+        "starting_arr",
+    )
+    return lost
+
+
 def net_revenue_retention(
     starting_arr: ArrayLike,
     expansion_arr: ArrayLike,
@@ -634,14 +648,7 @@ def net_revenue_retention(
     for name in ("starting_arr", "expansion_arr", "contraction_arr", "churned_arr"):
         call.at_least(name, 0)
     v = call.values
-    lost = v["contraction_arr"] + v["churned_arr"]
-    call.check(
-        lost > v["starting_arr"],
-        "contraction_arr + churned_arr must be <= starting_arr",
-        "contraction_arr",
-        "churned_arr",
-        "starting_arr",
-    )
+    lost = _arr_lost(call)
     kept = v["starting_arr"] + v["expansion_arr"] - lost
     return call.result(call.divide(kept, v["starting_arr"]))
 
@@ -681,14 +688,7 @@ def gross_revenue_retention(
     for name in ("starting_arr", "contraction_arr", "churned_arr"):
         call.at_least(name, 0)
     v = call.values
-    lost = v["contraction_arr"] + v["churned_arr"]
-    call.check(
-        lost > v["starting_arr"],
-        "contraction_arr + churned_arr must be <= starting_arr",
-        "contraction_arr",
-        "churned_arr",
-        "starting_arr",
-    )
+    lost = _arr_lost(call)
     return call.result(call.divide(v["starting_arr"] - lost, v["starting_arr"]))
 
 
