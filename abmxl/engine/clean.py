@@ -92,6 +92,7 @@ SHEET_EMPTY = "sheet treated as empty"
 COLUMN_IGNORED = "column ignored"
 
 _SHEET_ORDER = {name: i for i, name in enumerate(schema.INPUT_SHEETS)}
+_TIERS = (0.0, 1.0, 2.0, 3.0)  # tier_override and Spend tier: 0 is non-target
 
 # --- cell classification ----------------------------------------------------
 
@@ -615,6 +616,13 @@ class _Sheet:
             if name in self.parsed:
                 self.skip_where(self.parsed[name].values < 0, name, f"negative {name}")
 
+    def skip_not_a_tier(self, name: str) -> None:
+        """Skip rows whose ``name`` holds a number other than 0, 1, 2 or 3 (blank passes)."""
+        if name in self.parsed:
+            tier = self.parsed[name].values
+            not_a_tier = ~np.isnan(tier) & ~np.isin(tier, _TIERS)
+            self.skip_where(not_a_tier, name, f"{name} not 0, 1, 2 or 3")
+
     def numbers(self, name: str, rows: np.ndarray, blank: float = np.nan) -> np.ndarray:
         """The kept rows' numbers; ``blank`` for blank cells and absent columns."""
         if name not in self.parsed:
@@ -830,10 +838,7 @@ def _clean_accounts(
         if name in sheet.parsed:
             score = sheet.parsed[name].values
             sheet.skip_where((score < 0) | (score > 100), name, f"{name} outside 0-100")
-    if "tier_override" in sheet.parsed:
-        override = sheet.parsed["tier_override"].values
-        not_a_tier = ~np.isnan(override) & ~np.isin(override, (0.0, 1.0, 2.0, 3.0))
-        sheet.skip_where(not_a_tier, "tier_override", "tier_override not 0, 1, 2 or 3")
+    sheet.skip_not_a_tier("tier_override")
     kept = sheet.kept()
     fit = sheet.numbers("fit_score", kept)
     override = sheet.numbers("tier_override", kept)
@@ -1022,10 +1027,7 @@ def _clean_spend(raw: RawTable | None, log: _IssueLog):
     sheet.skip_blank_required("date")
     sheet.skip_unreadable("date", "tier", "amount")
     sheet.skip_negative("amount")
-    n = len(sheet)
-    tier = sheet.numbers("tier", np.arange(n))
-    not_a_tier = ~np.isnan(tier) & ~np.isin(tier, (0.0, 1.0, 2.0, 3.0))
-    sheet.skip_where(not_a_tier, "tier", "tier not 0, 1, 2 or 3")
+    sheet.skip_not_a_tier("tier")
     sheet.repair_where(
         sheet.parsed["amount"].blank, "amount", "blank amount", AMOUNT_AS_ZERO, blank_value=True
     )
@@ -1033,7 +1035,7 @@ def _clean_spend(raw: RawTable | None, log: _IssueLog):
     if _no_data(sheet, kept):
         return None
     amount = sheet.numbers("amount", kept, blank=0.0)
-    return pd.DataFrame({"tier": tier[kept], "amount": amount})
+    return pd.DataFrame({"tier": sheet.numbers("tier", kept), "amount": amount})
 
 
 def _clean_surveys(raw: RawTable | None, accounts: _AccountIndex, log: _IssueLog):
