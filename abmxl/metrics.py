@@ -1290,13 +1290,10 @@ def _day_numbers(name: str, dates: Any) -> NDArray[np.int64]:
         try:
             array = np.asarray(_as_datetime64(array))
         except (TypeError, ValueError) as error:
-            raise DomainError(
-                f"engagement_scores: {name} must be dates (datetime64, date, datetime "
-                f"or ISO 8601 text); {error}",
-                function="engagement_scores",
-                argument=name,
-                index=None,
-                kind="value",
+            raise _engagement_error(
+                f"{name} must be dates (datetime64, date, datetime or ISO 8601 text); {error}",
+                name,
+                "value",
             ) from None
     # No copy when the dates are already days: callers only read the result.
     return array.astype("datetime64[D]", copy=False).view(np.int64)
@@ -1324,53 +1321,38 @@ def _naive(value: Any) -> Any:
 
 
 def _as_of_day(as_of: Any) -> int:
-    if as_of is None:
-        raise DomainError(
-            "engagement_scores: as_of must be a date; got None",
-            function="engagement_scores",
-            argument="as_of",
-            index=None,
-            kind="value",
-        )
+    # None (like any missing date) becomes NaT, the day number that is refused here.
     day = _day_numbers("as_of", np.asarray([_naive(as_of)] if not _is_pandas(as_of) else [as_of]))
     if day[0] == np.iinfo(np.int64).min:
-        raise DomainError(
-            f"engagement_scores: as_of must be a date; got {as_of!r}",
-            function="engagement_scores",
-            argument="as_of",
-            index=None,
-            kind="value",
-        )
+        raise _engagement_error(f"as_of must be a date; got {as_of!r}", "as_of", "value")
     return int(day[0])
 
 
-def _scalar_parameter(name: str, value: Any) -> float:
+def _engagement_error(
+    message: str, argument: str, kind: str, index: tuple[int, ...] | None = None
+) -> DomainError:
+    """The DomainError of :func:`engagement_scores` for ``argument``."""
+    return DomainError(
+        f"engagement_scores: {message}",
+        function="engagement_scores",
+        argument=argument,
+        index=index,
+        kind=kind,
+    )
+
+
+def _scalar_parameter(name: str, value: Any, *, zero_allowed: bool) -> float:
+    """A single number ``> 0`` (``>= 0`` when ``zero_allowed``) for parameter ``name``."""
     if isinstance(value, str | bytes) or np.ndim(value) != 0:
-        raise DomainError(
-            f"engagement_scores: {name} must be a single number; got {value!r}",
-            function="engagement_scores",
-            argument=name,
-            index=None,
-            kind="value",
-        )
+        raise _engagement_error(f"{name} must be a single number; got {value!r}", name, "value")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise DomainError(
-            f"engagement_scores: {name} must be a number; got {value!r}",
-            function="engagement_scores",
-            argument=name,
-            index=None,
-            kind="value",
-        ) from None
-    if not number > 0 and not (name == "window_days" and number == 0):
-        bound = ">= 0" if name == "window_days" else "> 0"
-        raise DomainError(
-            f"engagement_scores: {name} must be {bound}; got {name}={_format_number(number)}",
-            function="engagement_scores",
-            argument=name,
-            index=None,
-            kind="num",
+        raise _engagement_error(f"{name} must be a number; got {value!r}", name, "value") from None
+    if not (number >= 0 if zero_allowed else number > 0):
+        bound = ">= 0" if zero_allowed else "> 0"
+        raise _engagement_error(
+            f"{name} must be {bound}; got {name}={_format_number(number)}", name, "num"
         )
     return number
 
@@ -1712,22 +1694,18 @@ def engagement_scores(
     "Engaged" at 10 minutes in the last 90 days; those are the defaults of
     :func:`tier` and of the workbook's Settings sheet.
     """
-    window = _scalar_parameter("window_days", window_days)
+    window = _scalar_parameter("window_days", window_days, zero_allowed=True)
     half_life = (
-        None if half_life_days is None else _scalar_parameter("half_life_days", half_life_days)
+        None
+        if half_life_days is None
+        else _scalar_parameter("half_life_days", half_life_days, zero_allowed=False)
     )
     today = _as_of_day(as_of)
     collector = _collector_var.get()
 
     accounts = _ids(account_ids)
     if accounts.ndim != 1:
-        raise DomainError(
-            "engagement_scores: account_ids must be one-dimensional",
-            function="engagement_scores",
-            argument="account_ids",
-            index=None,
-            kind="value",
-        )
+        raise _engagement_error("account_ids must be one-dimensional", "account_ids", "value")
     event_ids = _ids(event_account_ids)
     days = _day_numbers("event_dates", event_dates)
     weights, non_numeric, raw_weights = _to_float(event_weights)
@@ -1735,13 +1713,10 @@ def engagement_scores(
     lengths["event_weights"] = weights.size
     if days.ndim != 1 or weights.ndim != 1 or len(set(lengths.values())) != 1:
         described = ", ".join(f"{name} {n}" for name, n in lengths.items())
-        raise DomainError(
-            f"engagement_scores: event arrays must be one-dimensional and of one length; "
-            f"got {described}",
-            function="engagement_scores",
-            argument="event_account_ids",
-            index=None,
-            kind="value",
+        raise _engagement_error(
+            f"event arrays must be one-dimensional and of one length; got {described}",
+            "event_account_ids",
+            "value",
         )
 
     # Validate every event's weight, counted or not: a negative weight is bad data.
@@ -1756,13 +1731,12 @@ def engagement_scores(
             if mask is not None:
                 position = int(np.argmax(mask))
                 source = raw_weights if kind == "value" else weights
-                raise DomainError(
-                    f"engagement_scores: {message}; got event_weights="
-                    f"{_format_number(source[position])} at index {position}",
-                    function="engagement_scores",
-                    argument="event_weights",
+                raise _engagement_error(
+                    f"{message}; got event_weights={_format_number(source[position])} "
+                    f"at index {position}",
+                    "event_weights",
+                    kind,
                     index=(position,),
-                    kind=kind,
                 )
 
     # Window first (cheap integer arithmetic), so only counted events are hashed.
