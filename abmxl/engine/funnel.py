@@ -118,10 +118,11 @@ def _any_per_account(account: np.ndarray, mask: np.ndarray, n_accounts: int) -> 
 
 
 def _day_numbers(dates: np.ndarray) -> np.ndarray:
-    """datetime64 -> int64 days since 1970-01-01 (NaT -> int64 min)."""
+    """datetime64 -> int64 days since 1970-01-01 (NaT -> ``_NAT_DAY``)."""
     return np.asarray(dates).astype("datetime64[D]").view(np.int64)
 
 
+_NAT_DAY = np.iinfo(np.int64).min  # numpy's NaT viewed as int64
 _NO_DAY = np.iinfo(np.int64).max
 
 
@@ -241,7 +242,7 @@ def summarize(book: CleanBook) -> FunnelSummary:
     k["new_revenue_won"] = _by_segment(opp_tier, np.where(won_nb, amount, 0.0))
     k["new_acv_won"] = _by_segment(opp_tier, np.where(won_nb, opp_acv, 0.0))
     k["avg_deal_size"] = _share(k["new_revenue_won"], won_nb_count)
-    cycle = won_nb & timed & (close_day != np.iinfo(np.int64).min)
+    cycle = won_nb & timed & (close_day != _NAT_DAY)
     k["avg_sales_cycle_days"] = _mean_by_segment(opp_tier[cycle], (close_day - created_day)[cycle])
 
     if engagement is not None:
