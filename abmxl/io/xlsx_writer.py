@@ -978,9 +978,9 @@ class _CellWriter:
         if cell_formats is not None:
             formats = [f if f is not None else number_format for f in cell_formats]
 
-        prefix = f'<c r="{column_letters(col)}'
         texts: list[str | None] | None = None
-        type_attr = ""
+        # What follows the style attribute: the cell type, then the tag holding the value.
+        type_attr, value_tag = "", "v"
         if kind in ("date", "datetime", "datetime64"):
             serials = self.dates.serials(array)
             if serials is not None:
@@ -999,18 +999,7 @@ class _CellWriter:
             missing = pd.isna(array)
             strings = np.full(n, None, dtype=object)
             strings[~missing] = _t_elements(array[~missing].tolist())
-            cells_text = strings.tolist()
-            if formats is None:
-                s = self.styles.attr(number_format)
-                return [
-                    f'{prefix}{r}"{s} t="inlineStr"><is>{t}</is></c>' if t is not None else ""
-                    for r, t in zip(row_numbers, cells_text, strict=True)
-                ]
-            styles = self._style_attrs(formats)
-            return [
-                f'{prefix}{r}"{s} t="inlineStr"><is>{t}</is></c>' if t is not None else ""
-                for r, s, t in zip(row_numbers, styles, cells_text, strict=True)
-            ]
+            texts, type_attr, value_tag = strings.tolist(), ' t="inlineStr"', "is"
 
         if texts is None:  # mixed types: value by value
             per_cell = formats if formats is not None else [number_format] * n
@@ -1019,15 +1008,17 @@ class _CellWriter:
                 self.cell(f"{letter}{r}", v, f)
                 for r, v, f in zip(row_numbers, values, per_cell, strict=True)
             ]
+        prefix = f'<c r="{column_letters(col)}'
+        opening, closing = f"{type_attr}><{value_tag}>", f"</{value_tag}></c>"
         if formats is None:
-            s = self.styles.attr(number_format) + type_attr
+            s = self.styles.attr(number_format) + opening
             return [
-                f'{prefix}{r}"{s}><v>{t}</v></c>' if t is not None else ""
+                f'{prefix}{r}"{s}{t}{closing}' if t is not None else ""
                 for r, t in zip(row_numbers, texts, strict=True)
             ]
-        styles = [a + type_attr for a in self._style_attrs(formats)]
+        styles = [a + opening for a in self._style_attrs(formats)]
         return [
-            f'{prefix}{r}"{s}><v>{t}</v></c>' if t is not None else ""
+            f'{prefix}{r}"{s}{t}{closing}' if t is not None else ""
             for r, s, t in zip(row_numbers, styles, texts, strict=True)
         ]
 
