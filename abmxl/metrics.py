@@ -1259,12 +1259,13 @@ def tier(
         [np.int8(0), np.int8(1), np.int8(2)],
         default=np.int8(3),
     )
-    tiers = np.broadcast_to(tiers, call.shape)
+    # np.select broadcasts its conditions, which read every argument: `tiers` is a
+    # new int8 array of the call's shape already, which the caller may keep.
     if call.invalid is not None:
         tiers = np.where(call.invalid, np.int8(0), tiers)
     if call.scalar:
         return int(tiers)
-    return np.array(tiers, dtype=np.int8, copy=tiers.base is not None and not tiers.flags.owndata)
+    return tiers
 
 
 # --------------------------------------------------------------------------- engagement
