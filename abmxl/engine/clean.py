@@ -10,9 +10,10 @@ Cell rules (``docs/funnel.md`` explains each choice where the spec is silent):
 
 - blank: ``None``, ``nan``/``NaT``, or text that is empty or only whitespace.
   Any other text is a value, so ``"NA"`` is an account id.
-- id and text columns keep text as written (ids are stripped of surrounding
-  whitespace); numbers become their text form, ``1001`` and ``1001.0`` both
-  ``"1001"``, so ids match across sheets whatever the cell type.
+- id and text columns keep text as written, stripped of surrounding
+  whitespace (``account_name`` alone is kept unstripped); numbers become their
+  text form, ``1001`` and ``1001.0`` both ``"1001"``, so ids match across
+  sheets whatever the cell type.
 - number columns accept numbers and plain numeric text (``"12"``, ``"-3.5"``,
   ``"1e3"``); booleans, dates, times and other text (``"1,000"``, ``"$5"``,
   ``"abc"``) are unreadable.
