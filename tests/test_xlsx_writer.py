@@ -746,6 +746,22 @@ def test_styles_are_found_or_appended_once(rich_xlsx: Path, tmp_path: Path) -> N
     assert member_bytes(first)["xl/styles.xml"] == member_bytes(second)["xl/styles.xml"]
 
 
+def test_per_cell_formats_are_appended_in_order_of_first_use(
+    rich_xlsx: Path, tmp_path: Path
+) -> None:
+    # The styles a first write appends must not depend on Python's string hash
+    # seed, or two refreshes of the same book would write different files.
+    codes = [f'0.{"0" * i}"u{i}"' for i in range(1, 7)]
+    table = Table(
+        "Units", 0, 0, ["Value"], [[float(i)] for i in range(6)], cell_formats=[[c] for c in codes]
+    )
+    out = tmp_path / "units.xlsx"
+    write_sheets(rich_xlsx, out, [SheetContent("Units", tables=[table])])
+    styles = member_bytes(out)["xl/styles.xml"].decode()
+    appended = re.findall(r'<numFmt numFmtId="\d+" formatCode="([^"]*)"', styles)
+    assert [code for code in appended if "u" in code] == [c.replace('"', "&quot;") for c in codes]
+
+
 # --------------------------------------------------------------------------- #
 # Atomicity and errors
 # --------------------------------------------------------------------------- #

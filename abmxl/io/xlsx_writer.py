@@ -1023,7 +1023,9 @@ class _CellWriter:
         ]
 
     def _style_attrs(self, formats: list[str | None]) -> list[str]:
-        attrs = {f: self.styles.attr(f) for f in set(formats)}
+        # In order of first use, not set order: a new style's index must not
+        # depend on the string hash seed, or refreshes would differ byte-wise.
+        attrs = {f: self.styles.attr(f) for f in dict.fromkeys(formats)}
         return [attrs[f] for f in formats]
 
 
