@@ -8,19 +8,39 @@ doors are checked against the same expected values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
 class WorkedExample:
-    function: str  # Python name in abmxl.metrics
-    excel: str  # Excel NAME (ABM_<NAME> / ABM.<NAME>)
-    args: tuple
+    """One worked example of the metric contract: a call and the value it must give.
+
+    Attributes
+    ----------
+    function : str
+        Python name in :mod:`abmxl.metrics`, e.g. ``"win_rate"``.
+    excel : str
+        Excel NAME: the function is ``ABM_<NAME>`` / ``ABM.<NAME>`` in Excel.
+    args : tuple
+        Positional arguments, in the order of the Python and Excel signatures.
+    expected : float
+        The result the contract states (an int for ``tier``).
+    kwargs : dict
+        Keyword arguments, if any.
+    note : str
+        What the example shows, for ``abmxl metrics``.
+    """
+
+    function: str
+    excel: str
+    args: tuple[Any, ...]
     expected: float
-    kwargs: dict = field(default_factory=dict)
+    kwargs: dict[str, Any] = field(default_factory=dict)
     note: str = ""
 
     @property
     def call(self) -> str:
+        """The example as a Python call, e.g. ``"win_rate(10, 100)"``."""
         parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
         return f"{self.function}({', '.join(parts)})"
 
