@@ -13,7 +13,6 @@ Why python-calamine and how it is used: ``docs/reading.md``.
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import posixpath
 import re
@@ -31,12 +30,11 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from abmxl.engine.model import RawTable
 from abmxl.engine.required import InputError, check_required
-from abmxl.io.cellref import column_index, column_letters
-from abmxl.schema import INPUT_SHEETS, normalize_header
+from abmxl.io.cellref import column_index
+from abmxl.schema import INPUT_SHEETS
 
 __all__ = ["CellError", "WorkbookReadError", "read_tables"]
 
-log = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
 
@@ -328,7 +326,7 @@ def _load(workbook: CalamineWorkbook, source: _Source) -> _Loaded | None:
 
 
 def _raw_table(loaded: _Loaded, errors: list[tuple[int, int, str]]) -> RawTable:
-    keep, names = _columns(loaded.sheet, loaded.header, loaded.first_col)
+    keep, names = _columns(loaded.header)
     cells = _cell_array(loaded.rows, len(loaded.header))
     loaded.rows = []  # the row lists are the bulk of the memory: free them now
     _place_errors(cells, loaded.first_row, loaded.first_col, errors)
@@ -344,28 +342,20 @@ def _raw_table(loaded: _Loaded, errors: list[tuple[int, int, str]]) -> RawTable:
     return RawTable(sheet=loaded.sheet, frame=frame)
 
 
-def _columns(sheet: str, header: list[object], first_col: int) -> tuple[list[int], list[str]]:
-    """Positions and names of the columns to keep: named, and the first of each name."""
+def _columns(header: list[object]) -> tuple[list[int], list[str]]:
+    """Positions and names of the named columns.
+
+    A header repeated under another spelling ("Fit Score" after "FIT_SCORE") is
+    kept: the engine reads the first and reports the other in DataIssues, as it
+    does for a book read through xlwings.
+    """
     keep: list[int] = []
     names: list[str] = []
-    seen: dict[str, str] = {}
     for position, cell in enumerate(header):
         name = _header_text(cell)
-        if not name.strip():
-            continue
-        key = normalize_header(name)
-        if key in seen:
-            log.warning(
-                "%s: column %s header %r matches the earlier header %r; the earlier column is read",
-                sheet,
-                column_letters(first_col + position),
-                name,
-                seen[key],
-            )
-            continue
-        seen[key] = name
-        keep.append(position)
-        names.append(name)
+        if name.strip():
+            keep.append(position)
+            names.append(name)
     return keep, names
 
 
