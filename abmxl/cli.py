@@ -203,30 +203,25 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 
 def print_summary(summary: object, stream: TextIO | None = None) -> None:
     """The FunnelStages and FunnelKPIs tables, formatted as the workbook shows them."""
-    from abmxl.io.content import FMT_INTEGER, FMT_PERCENT
-    from abmxl.io.layout import kpi_format
+    from abmxl.io.layout import STAGE_COLUMNS, STAGE_FORMATS, kpi_format
     from abmxl.schema import SEGMENTS
 
     out = stream or sys.stdout
     stages, kpis, issues = summary.stages, summary.kpis, summary.issues  # type: ignore[attr-defined]
     print(f"ABM funnel as of {summary.as_of.isoformat()}\n", file=out)  # type: ignore[attr-defined]
+    # Column 0 is the stage name (the index); the rest are numbers in the sheet's formats.
+    numbers = list(zip(STAGE_COLUMNS[1:], STAGE_FORMATS[1:], strict=True))
     rows = [
-        (
-            stage,
-            *(format_number(stages.at[stage, s], FMT_INTEGER) for s in SEGMENTS),
-            format_number(stages.at[stage, "Conversion"], FMT_PERCENT),
-            format_number(stages.at[stage, "In stage now"], FMT_INTEGER),
-        )
+        (stage, *(format_number(stages.at[stage, c], f) for c, f in numbers))
         for stage in stages.index
     ]
-    header = ("Stage", *SEGMENTS, "Conversion", "In stage now")
-    print(_text_table(header, rows, right=set(range(1, len(header)))), file=out)
+    print(_text_table(STAGE_COLUMNS, rows, right=set(range(1, len(STAGE_COLUMNS)))), file=out)
     rows = [
         (kpis.at[key, "KPI"], *(format_number(kpis.at[key, s], kpi_format(key)) for s in SEGMENTS))
         for key in kpis.index
     ]
     print("", file=out)
-    print(_text_table(("KPI", *SEGMENTS), rows, right=set(range(1, 6))), file=out)
+    print(_text_table(("KPI", *SEGMENTS), rows, right=set(range(1, 1 + len(SEGMENTS)))), file=out)
     if len(issues):
         by_sheet = issues.groupby("Sheet", sort=False).size()
         where = ", ".join(f"{sheet} {n}" for sheet, n in by_sheet.items())

@@ -62,6 +62,11 @@ ISSUES_COL = 9  # DataIssues sits right of the funnel tables (column J), so its
 FMT_SCORE = "#,##0.0"
 FMT_RATIO = '0.00"x"'
 
+# The FunnelStages table: its columns and the number format of each (the CLI
+# prints the same table with the same formats).
+STAGE_COLUMNS = ("Stage", *SEGMENTS, "Conversion", "In stage now")
+STAGE_FORMATS = ("@", *[FMT_INTEGER] * len(SEGMENTS), FMT_PERCENT, FMT_INTEGER)
+
 # Number format of each FunnelKPIs row, by key. Keys not listed are plain decimals.
 KPI_FORMATS: dict[str, str] = {
     "target_accounts": FMT_INTEGER,
@@ -118,9 +123,7 @@ def build_output_sheets(summary: FunnelSummary) -> list[SheetContent]:
 
 def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
     stages = summary.stages
-    stage_header = ["Stage", *SEGMENTS, "Conversion", "In stage now"]
-    stage_rows = _rows(stages.reset_index(names="Stage"), stage_header)
-    stage_formats = ["@", *[FMT_INTEGER] * len(SEGMENTS), FMT_PERCENT, FMT_INTEGER]
+    stage_rows = _rows(stages.reset_index(names="Stage"), STAGE_COLUMNS)
 
     kpis = summary.kpis
     kpi_header = ["Key", "KPI", *SEGMENTS]
@@ -151,7 +154,7 @@ def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
             ),
         ],
         tables=[
-            Table(STAGES_TABLE, STAGES_ROW, 0, stage_header, stage_rows, stage_formats),
+            Table(STAGES_TABLE, STAGES_ROW, 0, STAGE_COLUMNS, stage_rows, STAGE_FORMATS),
             Table(KPIS_TABLE, KPIS_ROW, 0, kpi_header, kpi_rows, cell_formats=kpi_cell_formats),
             Table(ISSUES_TABLE, STAGES_ROW, ISSUES_COL, list(ISSUE_COLUMNS), issue_rows),
         ],
