@@ -54,6 +54,7 @@ import xlwings as xw
 from numpy.typing import NDArray
 
 from abmxl import metrics
+from abmxl.serials import EXCEL_EPOCH_DATETIME, serial_days
 
 __all__ = [
     "ABM_ACV",
@@ -106,12 +107,6 @@ _ERROR_CODES["#GETTING_DATA"] = _VALUE
 # metrics.ERROR_NONE/DIV0/NUM/VALUE -> Excel codes.
 _FROM_CORE = np.array([0, _DIV0, _NUM, _VALUE], dtype=np.int8)
 _FROM_KIND = {"num": _NUM, "value": _VALUE}
-
-# Excel serial day numbers: day 0 is 1899-12-30 for every date from 1900-03-01
-# (serial 61) on; earlier serials are off by Excel's 1900 leap-year bug.
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_EPOCH_DATETIME = dt.datetime(1899, 12, 30)
-_FIRST_SERIAL, _LAST_SERIAL = 61, 2958465  # 1900-03-01 .. 9999-12-31
 
 _PLAIN_NUMBER_TYPES = frozenset({float, int, bool, type(None), np.float64})
 
@@ -269,9 +264,9 @@ def _cell_number(cell: Any) -> tuple[float, int]:
     if isinstance(cell, dt.datetime):
         # Classic xlwings hands date cells over as datetime; Excel's value is the serial.
         naive = cell.replace(tzinfo=None)
-        return (naive - _EPOCH_DATETIME).total_seconds() / 86400.0, 0
+        return (naive - EXCEL_EPOCH_DATETIME).total_seconds() / 86400.0, 0
     if isinstance(cell, dt.date):
-        return float((cell - _EPOCH_DATETIME.date()).days), 0
+        return float((cell - EXCEL_EPOCH_DATETIME.date()).days), 0
     if isinstance(cell, str):
         # Text is never a number (as in abmxl.metrics); an error cell passes its error on.
         return np.nan, _ERROR_CODES.get(cell, _VALUE)
@@ -427,35 +422,32 @@ def _aggregate(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
     return _cells(result.values.reshape(1, 1), _FROM_CORE[result.errors.reshape(1, 1)])
 
 
-def _id_text(cell: Any) -> tuple[Any, int]:
-    """An id cell -> (text or None for blank, error code), as the refresh reads ids.
-
-    Numbers become their text form (1001.0 -> "1001"), so a numeric id matches
-    the same id typed as text; text is kept as written.
-    """
-    if cell is None:
-        return None, 0
+def _id_error(cell: Any) -> int:
+    """The Excel error code an id cell carries (its own error value, or #NUM! for a
+    non-finite number); 0 for a usable id or a blank."""
     if isinstance(cell, str):
-        code = _ERROR_CODES.get(cell, 0)
-        return (None, code) if code else (cell, 0)
-    if isinstance(cell, bool):
-        return ("TRUE" if cell else "FALSE"), 0
-    if isinstance(cell, int | float | np.number):
-        number = float(cell)
-        if not np.isfinite(number):
-            return None, _NUM
-        return (str(int(number)) if number.is_integer() else repr(number)), 0
-    if isinstance(cell, dt.date):
-        return cell.isoformat(), 0
-    return str(cell), 0
+        return _ERROR_CODES.get(cell, 0)
+    if isinstance(cell, float | np.floating) and not np.isfinite(cell):
+        return _NUM
+    return 0
 
 
-_id_texts = np.frompyfunc(_id_text, 1, 2)
+_id_errors = np.frompyfunc(_id_error, 1, 1)
 
 
 def _ids(grid: NDArray[np.object_]) -> tuple[NDArray[np.object_], NDArray[np.int8]]:
-    ids, codes = _id_texts(grid)
-    return ids.astype(object), codes.astype(np.int8)
+    """Id cells -> (text, or None for a blank or an error; error codes).
+
+    The text is what the refresh reads (``engine.clean.parse_text``): stripped,
+    numbers in their text form (1001.0 -> "1001"), so ENGAGEMENT_SCORES matches
+    events to accounts exactly as the Funnel Summary does.
+    """
+    from abmxl.engine.clean import parse_text  # pandas: loaded only for this function
+
+    codes = _id_errors(grid).astype(np.int8)
+    texts = parse_text(grid.ravel()).text.reshape(grid.shape)
+    texts[codes != 0] = None
+    return texts, codes
 
 
 def _single_cell(value: Any) -> tuple[float, int]:
@@ -469,9 +461,8 @@ def _single_cell(value: Any) -> tuple[float, int]:
 
 def _days(serials: NDArray[np.float64]) -> tuple[NDArray[np.datetime64], NDArray[np.bool_]]:
     """Excel serial numbers -> calendar days (time of day dropped), and out-of-range flags."""
-    out_of_range = ~((serials >= _FIRST_SERIAL) & (serials < _LAST_SERIAL + 1))
-    whole = np.floor(np.where(out_of_range, _FIRST_SERIAL, serials)).astype(np.int64)
-    return _EXCEL_EPOCH + whole.astype("timedelta64[D]"), out_of_range
+    days, valid = serial_days(serials)
+    return days, ~valid
 
 
 def _per_account(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:

@@ -333,6 +333,16 @@ def test_engagement_scores_bad_events_fail_only_their_accounts() -> None:
     assert flat(result) == ["#VALUE!", "#NUM!", 0.0, "", 4.0]
 
 
+def test_engagement_scores_reads_ids_as_the_refresh_does() -> None:
+    # Padded text, a number typed as text and a float id all name the same account,
+    # as they do in the Funnel Summary (engine.clean.parse_text).
+    accounts = column(" A1 ", 1001.0, "B")
+    events = column("A1", "1001 ", 1001, "b")
+    dates = column(*[serial(AS_OF)] * 4)
+    result = call("ENGAGEMENT_SCORES", accounts, events, dates, cell(5), cell(serial(AS_OF)))
+    assert flat(result) == [5.0, 10.0, 0.0]  # ids are case-sensitive: "b" is not "B"
+
+
 def test_engagement_scores_output_keeps_the_accounts_shape_and_skips_undated_events() -> None:
     row_of_accounts = [["A", "B", "C"]]
     dates = column(serial(AS_OF), None, serial(AS_OF))

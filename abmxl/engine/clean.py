@@ -62,6 +62,7 @@ from abmxl.schema import (
     normalize_header,
     normalize_token,
 )
+from abmxl.serials import serial_days
 
 __all__ = [
     "LOST",
@@ -299,12 +300,6 @@ def parse_text(values: np.ndarray, *, strip: bool = True) -> TextColumn:
 _NUMERIC_TEXT = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _ISO_DATE_TEXT = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 
-# Excel 1900 date system: serial 61 is 1900-03-01 (serials 1-60 fall before
-# Excel's phantom 1900-02-29, where its day count is off by one) and 2958465
-# is 9999-12-31, the last day Excel shows.
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_FIRST_SERIAL, _LAST_SERIAL = 61, 2958465
-
 
 @dataclass
 class ParsedColumn:
@@ -373,10 +368,8 @@ def _dates_of_cells(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
         days[is_date] = stamps.to_numpy().astype("datetime64[D]")
     is_number = np.flatnonzero(kinds == _NUMBER)
     if len(is_number):
-        serials = values[is_number].astype(np.float64)
-        valid = (serials >= _FIRST_SERIAL) & (serials < _LAST_SERIAL + 1)
-        whole_days = np.floor(serials[valid]).astype(np.int64)
-        days[is_number[valid]] = _EXCEL_EPOCH + whole_days.astype("timedelta64[D]")
+        serial_dates, valid = serial_days(values[is_number].astype(np.float64))
+        days[is_number[valid]] = serial_dates[valid]
     is_text = np.flatnonzero(kinds == _TEXT)
     if len(is_text):
         text = _stripped_text(values[is_text])
