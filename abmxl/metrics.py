@@ -1370,7 +1370,9 @@ def _ids(values: Any) -> Any:
     if array.dtype.kind in "US":
         # A list mixing 7 and "7" must not become the text "7" twice; and numpy
         # fixed-width text would be re-boxed into Python strings by pandas anyway.
-        array = array.astype(object) if isinstance(values, np.ndarray) else _object_array(values)
+        # A nested list keeps its shape, so the caller's one-dimension check sees it.
+        keep_shape = isinstance(values, np.ndarray) or array.ndim != 1
+        array = array.astype(object) if keep_shape else _object_array(values)
     return array
 
 

@@ -519,6 +519,7 @@ def test_engagement_scores_empty_events_and_accounts():
         ({"window_days": [90]}, "window_days"),
         ({"half_life_days": 0}, "half_life_days"),
         ({"half_life_days": "30"}, "half_life_days"),
+        ({"account_ids": [["A"], ["B"]]}, "account_ids"),  # a nested list is 2-D
     ],
 )
 def test_engagement_scores_domain_errors(kwargs, argument):
