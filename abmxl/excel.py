@@ -98,11 +98,12 @@ def read_tables(book: xw.Book) -> dict[str, RawTable | None]:
     are what xlwings returns for the cells: ``None`` for empty cells, floats,
     strings, booleans and datetimes.
     """
-    sheets = {sheet.name.casefold(): sheet for sheet in book.sheets}
+    sheets = {sheet.name: sheet for sheet in book.sheets}
     tables: dict[str, RawTable | None] = {}
     for name in schema.INPUT_SHEETS:
-        sheet = sheets.get(name.casefold())
-        tables[name] = None if sheet is None else _read_sheet_table(sheet, name)
+        # The file reader's rule: "Channel Weights" is the ChannelWeights sheet.
+        found = schema.match_name(name, sheets)
+        tables[name] = None if found is None else _read_sheet_table(sheets[found], name)
     return tables
 
 
@@ -129,7 +130,7 @@ def _table_range(sheet: xw.Sheet, name: str) -> xw.Range | None:
     """The range of the table named ``name`` on the sheet, else the sheet's used range."""
     try:
         for table in sheet.tables:
-            if table.name.casefold() == name.casefold():
+            if schema.match_name(name, [table.name]):
                 return table.range
     except (NotImplementedError, AttributeError, KeyError):
         pass  # an engine without ListObjects: fall back to the used range
@@ -225,8 +226,28 @@ def _add_chart(sheet: xw.Sheet, spec: BarChart) -> None:
     # The layout puts the values column right of the categories (Stage, All targets).
     chart.set_source_data(sheet.range((first + 1, col + 1), (last + 1, value_col + 1)))
     chart.name = spec.name
-    # Bars top-down in stage order (Excel draws the first category at the bottom).
-    _try(lambda: setattr(chart.api[1].Axes(1), "ReversePlotOrder", True))
+    _decorate_chart(chart, spec)
+
+
+def _decorate_chart(chart: xw.Chart, spec: BarChart) -> None:
+    """Title, series name, value labels and top-down bars, as the file writer draws them.
+
+    Only desktop Excel's object model can set these (xlwings has no API for
+    them); elsewhere (xlwings Lite) the plain chart stays. Any failure here,
+    a COM error included, must not fail a refresh whose numbers are written.
+    """
+    try:
+        com = chart.api[1]
+        com.HasTitle = True
+        com.ChartTitle.Text = spec.title
+        com.HasLegend = False
+        series = com.SeriesCollection(1)
+        series.Name = spec.series_name
+        series.HasDataLabels = True
+        # Bars top-down in stage order (Excel draws the first category at the bottom).
+        com.Axes(1).ReversePlotOrder = True
+    except Exception:
+        return
 
 
 def _excel_value(value: object) -> object:
@@ -234,12 +255,12 @@ def _excel_value(value: object) -> object:
 
     Text gets Excel's leading apostrophe so that it is stored as typed: never a
     formula (``=...``), never a number or date Excel would parse out of it
-    (``00123``, ``1-2``). ``nan`` is an empty cell.
+    (``00123``, ``1-2``). ``nan`` and infinities are an empty cell.
     """
     if isinstance(value, str):
         return "'" + value if value else None
-    if isinstance(value, float) and math.isnan(value):
-        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # nan and +-inf: an empty cell, as the file writer leaves it
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     return value

@@ -9,6 +9,7 @@ these from here so that they cannot drift apart.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -192,6 +193,29 @@ _STATUS_NOISE = re.compile(r"[\s_\-]+")
 def normalize_header(header: object) -> str:
     """``"Account ID"`` -> ``"account_id"``: case-insensitive, spaces = underscores."""
     return _HEADER_SEPARATORS.sub("_", str(header).strip().lower()).strip("_")
+
+
+def _loose_name(name: str) -> str:
+    return _HEADER_SEPARATORS.sub("", name).casefold()
+
+
+def match_name(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate naming the same sheet or table as ``name``, or None.
+
+    Equal ignoring case wins; else equal ignoring case, spaces and underscores
+    (``Channel Weights`` is ``ChannelWeights``). Both readers (the file reader
+    and xlwings inside Excel) find input sheets with it.
+    """
+    candidates = list(candidates)
+    folded = name.casefold()
+    for candidate in candidates:
+        if candidate.casefold() == folded:
+            return candidate
+    loose = _loose_name(name)
+    for candidate in candidates:
+        if _loose_name(candidate) == loose:
+            return candidate
+    return None
 
 
 def normalize_token(value: object) -> str:

@@ -496,3 +496,20 @@ def test_error_scan_does_not_depend_on_chunk_size(tmp_path: Path, monkeypatch) -
         for chunk in [*range(1, 90), 1000]:
             monkeypatch.setattr(reader, "_CHUNK", chunk)
             assert list(reader._scan_errors(archive, "xl/worksheets/sheet1.xml")) == expected, chunk
+
+
+@pytest.mark.parametrize(
+    ("candidates", "expected"),
+    [
+        (["Accounts", "accounts"], "Accounts"),  # equal ignoring case wins
+        (["Start here", "ACCOUNTS"], "ACCOUNTS"),
+        (["Account s"], "Account s"),  # then spaces and underscores are ignored too
+        (["account_s", "Accounts "], "account_s"),  # loose matches: the first one
+        (["Account", "Accounts2"], None),
+    ],
+)
+def test_sheet_names_match_as_both_readers_match_them(candidates, expected) -> None:
+    # abmxl.io.reader and abmxl.excel.read_tables both find input sheets this way.
+    from abmxl.schema import match_name
+
+    assert match_name("Accounts", candidates) == expected

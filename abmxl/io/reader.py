@@ -31,7 +31,7 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 from abmxl.engine.model import RawTable
 from abmxl.engine.required import InputError, check_required
 from abmxl.io.cellref import column_index
-from abmxl.schema import INPUT_SHEETS
+from abmxl.schema import INPUT_SHEETS, match_name
 
 __all__ = ["CellError", "WorkbookReadError", "read_tables"]
 
@@ -253,10 +253,6 @@ class _Source:
     table: str | None  # Excel Table name, or None: the sheet's first non-empty row is the header
 
 
-def _loose(name: str) -> str:
-    return re.sub(r"[\s_]+", "", name).casefold()
-
-
 def _find_sources(workbook: CalamineWorkbook, table_sheets: dict[str, str]) -> dict[str, _Source]:
     """Where each input sheet's data is: a Table of that name, else a worksheet of that name."""
     worksheets = [
@@ -265,27 +261,14 @@ def _find_sources(workbook: CalamineWorkbook, table_sheets: dict[str, str]) -> d
     table_names = workbook.table_names or []
     sources: dict[str, _Source] = {}
     for name in INPUT_SHEETS:
-        table = _match(name, table_names)
+        table = match_name(name, table_names)
         if table is not None:
             sources[name] = _Source(table_sheets.get(table.casefold()), table)
             continue
-        sheet = _match(name, worksheets)
+        sheet = match_name(name, worksheets)
         if sheet is not None:
             sources[name] = _Source(sheet, None)
     return sources
-
-
-def _match(name: str, candidates: list[str]) -> str | None:
-    """The candidate equal to ``name`` ignoring case, else ignoring spaces and underscores too."""
-    folded = name.casefold()
-    for candidate in candidates:
-        if candidate.casefold() == folded:
-            return candidate
-    loose = _loose(name)
-    for candidate in candidates:
-        if _loose(candidate) == loose:
-            return candidate
-    return None
 
 
 # --- cells -> RawTable --------------------------------------------------------
