@@ -235,23 +235,24 @@ def print_summary(summary: object, stream: TextIO | None = None) -> None:
 
 
 def format_number(value: object, number_format: str) -> str:
-    """A value as Excel would show it with one of abmxl's number formats."""
+    """A value as Excel shows it with one of the number formats abmxl writes."""
+    from abmxl.io.content import FMT_CURRENCY, FMT_DAYS, FMT_INTEGER, FMT_PERCENT
+    from abmxl.io.layout import FMT_RATIO, FMT_SCORE
+
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     number = float(value)  # type: ignore[arg-type]
-    if "%" in number_format:
-        return f"{number:.1%}"
-    if number_format.startswith("$"):
+    if number_format == FMT_CURRENCY:
         return f"-${-number:,.0f}" if number < 0 else f"${number:,.0f}"
-    if "days" in number_format:
-        return f"{number:,.1f} days"
-    if number_format.endswith('"x"'):
-        return f"{number:.2f}x"
-    if number_format in ("#,##0", "0"):
-        return f"{number:,.0f}"
-    if number_format == "#,##0.0":
-        return f"{number:,.1f}"
-    return f"{number:,.2f}"
+    python_format = {
+        FMT_PERCENT: "{:.1%}",
+        FMT_INTEGER: "{:,.0f}",
+        "0": "{:.0f}",
+        FMT_SCORE: "{:,.1f}",
+        FMT_DAYS: "{:,.1f} days",
+        FMT_RATIO: "{:.2f}x",
+    }.get(number_format, "{:,.2f}")
+    return python_format.format(number)
 
 
 def _general(value: object) -> str:
@@ -283,11 +284,11 @@ def _text_table(header: Sequence[str], rows: Sequence[Sequence[object]], right: 
 
 
 def _refuse_overwrite(path: Path, force: bool) -> None:
-    from abmxl.refresh import RefreshError
+    from abmxl.refresh import WRITABLE_SUFFIXES, RefreshError
 
     if path.exists() and not force:
         raise RefreshError(f"{path} exists; pass --force to overwrite it")
-    if path.suffix.lower() not in (".xlsm", ".xlsx"):
+    if path.suffix.lower() not in WRITABLE_SUFFIXES:
         raise RefreshError(
             f"{path.name}: name it .xlsm (with the Refresh button) or .xlsx (without macros)"
         )
