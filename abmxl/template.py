@@ -39,6 +39,7 @@ from xlsxwriter.worksheet import Worksheet
 from abmxl import schema
 from abmxl.examples import WORKED_EXAMPLES
 from abmxl.io.content import FMT_CURRENCY, FMT_DATE, FMT_INTEGER
+from abmxl.serials import EXCEL_EPOCH
 
 START_SHEET = "Start here"
 CALCULATOR_SHEET = "Calculator"
@@ -71,7 +72,6 @@ LITE_BUTTON = f"[{LITE_BUTTON_SHAPE}]{schema.FUNNEL_SUMMARY_SHEET}!{LITE_BUTTON_
 BUILD_TIMESTAMP = dt.datetime(2026, 1, 1)
 """Creation date written into every built workbook, so that two builds are identical."""
 
-EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 EXCEL_MAX_ROWS = 1_048_576
 
 _QUICKSTART = "quickstart_standalone.xlsm"
