@@ -940,17 +940,7 @@ def _statuses(column: TextColumn) -> np.ndarray:
 
 
 def _clean_opportunities(raw: RawTable | None, accounts: _AccountIndex, log: _IssueLog):
-    uses = (
-        "opportunity_id",
-        "account_id",
-        "type",
-        "status",
-        "amount",
-        "term_years",
-        "one_time_fees",
-        "created_date",
-        "close_date",
-    )
+    uses = tuple(column.name for column in OPPORTUNITIES.columns)  # every column counts
     sheet = _Sheet(raw, OPPORTUNITIES, uses, log)
     if raw is None:
         log.add_sheet_issue(OPPORTUNITIES.name, None, "required sheet missing", SHEET_EMPTY)
