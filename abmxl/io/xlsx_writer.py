@@ -1149,7 +1149,7 @@ class _Workbook:
                 return entry
         return None
 
-    def add_sheet(self, pkg: _Package, content_types: _ContentTypes, name: str) -> _SheetEntry:
+    def add_sheet(self, pkg: _Package, name: str) -> _SheetEntry:
         part = pkg.free_name("xl/worksheets/sheet{}.xml")
         rel = _Relationship(_next_relationship_id(self.rels), REL_WORKSHEET, "")
         rel.target = _relative(self.part, part)
@@ -1169,7 +1169,6 @@ class _Workbook:
         if at < 0:
             raise WorkbookWriteError(f"corrupt workbook ({self.part} has no <sheets>)")
         self.text = self.text[:at] + element + self.text[at:]
-        content_types.add(part, CT_WORKSHEET)
         entry = _SheetEntry(name, sheet_id, rel.id, part, REL_WORKSHEET)
         self.sheets.append(entry)
         return entry
@@ -1884,10 +1883,11 @@ def _build(pkg: _Package, contents: Sequence[SheetContent]) -> None:
             writer.write(content, entry.part, existing=True)
         else:
             if entry is None:
-                entry = workbook.add_sheet(pkg, content_types, content.name)
+                entry = workbook.add_sheet(pkg, content.name)
             assert entry.part is not None
-            writer.write(content, entry.part, existing=False)
+            # A new sheet, or a sheet entry whose part was missing: register its type.
             content_types.add(entry.part, CT_WORKSHEET)
+            writer.write(content, entry.part, existing=False)
 
     if rebuilt_ids and _calc_chain_mentions(pkg, workbook, rebuilt_ids):
         workbook.drop_calc_chain(pkg, content_types)
