@@ -56,6 +56,18 @@ class FunnelSummary:
         ``DataIssues`` with columns Sheet, Row, Column, Value, Problem, Action.
     accounts : pandas.DataFrame
         ``AccountScores``, one row per account, columns as the spec lists.
+    inputs : pandas.DataFrame or None
+        ``Inputs`` (ingest.md section 7): one row per input, where it was read.
+    lift : pandas.DataFrame or None
+        ``FunnelLift`` (analytics.md section 2).
+    velocity : pandas.DataFrame or None
+        ``StageVelocity`` (analytics.md section 3).
+    trends : pandas.DataFrame or None
+        ``Trends`` (analytics.md section 4).
+    progression : Progression or None
+        ``Progression`` and ``ProgressionSummary`` (analytics.md section 5).
+    attribution : pandas.DataFrame or None
+        ``Attribution`` (analytics.md section 8).
     refreshed_at : datetime.datetime or None
         When the refresh ran (shown above the tables); None until a front door
         sets it.
@@ -66,6 +78,13 @@ class FunnelSummary:
     kpis: pd.DataFrame
     issues: pd.DataFrame
     accounts: pd.DataFrame
+    # Filled by the analytics and ingest steps; None until they run.
+    inputs: pd.DataFrame | None = None
+    lift: pd.DataFrame | None = None
+    velocity: pd.DataFrame | None = None
+    trends: pd.DataFrame | None = None
+    progression: object | None = None
+    attribution: pd.DataFrame | None = None
     # Set by the front door that writes the summary: the engine reads no clock.
     refreshed_at: dt.datetime | None = None
 

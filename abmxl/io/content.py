@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 CellValue = object
 
@@ -82,11 +83,65 @@ class BarChart:
     height_rows: int = 16
 
 
+CellRange = tuple[int, int, int]
+"""(first_row, col, last_row), 0-based, on the sheet that holds the chart."""
+
+
+@dataclass
+class ChartSeries:
+    """One series of a ``Chart``: its values, name, and how it is drawn.
+
+    ``kind`` ``bar`` is drawn as bars (horizontal in a ``bar`` chart, vertical
+    columns in a ``column`` chart); ``line`` as a line, so a ``column`` chart
+    with a ``line`` series is the column-and-line combo. ``secondary_axis``
+    puts the series on a second value axis (right-hand side), for a rate shown
+    beside amounts. ``number_format`` is the data labels' and the axis' format.
+    """
+
+    name: str
+    values: CellRange
+    kind: Literal["bar", "line"] = "bar"
+    secondary_axis: bool = False
+    number_format: str | None = None
+
+
+@dataclass
+class Chart:
+    """A chart of one or more series over shared categories.
+
+    ``direction`` ``bar`` draws horizontal bars with the first category on
+    top (a funnel); ``column`` draws vertical columns, categories left to
+    right (periods). Several ``bar`` series are clustered side by side.
+    """
+
+    name: str
+    title: str
+    categories: CellRange
+    series: Sequence[ChartSeries]
+    direction: Literal["bar", "column"] = "bar"
+    row: int = 0
+    col: int = 0
+    width_cols: int = 8
+    height_rows: int = 16
+    data_labels: bool = True
+    legend: bool = True
+
+
+@dataclass
+class PrintSetup:
+    """How the sheet prints: orientation and fit-to-page (Excel's Page Setup)."""
+
+    landscape: bool = True
+    fit_width: int = 1  # pages wide; 0 = as many as needed
+    fit_height: int = 1  # pages tall; 0 = as many as needed
+
+
 @dataclass
 class SheetContent:
     name: str
     cells: list[Cell] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
-    charts: list[BarChart] = field(default_factory=list)
+    charts: list[BarChart | Chart] = field(default_factory=list)
     column_widths: dict[int, float] = field(default_factory=dict)
     freeze_rows: int = 0
+    print_setup: PrintSetup | None = None

@@ -1,0 +1,112 @@
+"""What every output sheet shares: number formats, table names and row conversion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from abmxl.io.content import (
+    FMT_CURRENCY,
+    FMT_DATE,
+    FMT_DAYS,
+    FMT_DECIMAL,
+    FMT_INTEGER,
+    FMT_PERCENT,
+)
+from abmxl.schema import SEGMENTS
+
+STAGES_TABLE = "FunnelStages"
+KPIS_TABLE = "FunnelKPIs"
+ISSUES_TABLE = "DataIssues"
+ACCOUNTS_TABLE = "AccountScores"
+FUNNEL_CHART = "abmxl funnel"
+
+# 0-based anchors of the Funnel Summary blocks.
+CHART_ROW = 5
+STAGES_ROW = 22
+KPIS_ROW = STAGES_ROW + 9
+ISSUES_COL = 9  # DataIssues sits right of the funnel tables (column J), so its
+# long texts get wide columns of their own and the list can grow freely.
+
+FMT_SCORE = "#,##0.0"
+FMT_RATIO = '0.00"x"'
+
+# The FunnelStages table: its columns and the number format of each (the CLI
+# prints the same table with the same formats).
+STAGE_COLUMNS = ("Stage", *SEGMENTS, "Conversion", "In stage now")
+STAGE_FORMATS = ("@", *[FMT_INTEGER] * len(SEGMENTS), FMT_PERCENT, FMT_INTEGER)
+
+# Number format of each FunnelKPIs row, by key. Keys not listed are plain decimals.
+KPI_FORMATS: dict[str, str] = {
+    "target_accounts": FMT_INTEGER,
+    "tam": FMT_CURRENCY,
+    "engaged_accounts": FMT_INTEGER,
+    "engaged_pct": FMT_PERCENT,
+    "avg_engagement_score": FMT_SCORE,
+    "opportunity_accounts": FMT_INTEGER,
+    "opportunity_rate": FMT_PERCENT,
+    "open_pipeline": FMT_CURRENCY,
+    "won_accounts": FMT_INTEGER,
+    "account_win_rate": FMT_PERCENT,
+    "win_rate": FMT_PERCENT,
+    "new_revenue_won": FMT_CURRENCY,
+    "new_acv_won": FMT_CURRENCY,
+    "avg_deal_size": FMT_CURRENCY,
+    "avg_sales_cycle_days": FMT_DAYS,
+    "avg_days_to_opportunity": FMT_DAYS,
+    "avg_touches_per_won_account": FMT_SCORE,
+    "pipeline_velocity": FMT_CURRENCY,
+    "total_spend": FMT_CURRENCY,
+    "cost_per_engaged_account": FMT_CURRENCY,
+    "cost_per_opportunity_account": FMT_CURRENCY,
+    "cost_per_won_account": FMT_CURRENCY,
+    "renewal_rate": FMT_PERCENT,
+    "churn_rate": FMT_PERCENT,
+    "expansion_revenue_won": FMT_CURRENCY,
+    "total_revenue_won": FMT_CURRENCY,
+    "avg_acv": FMT_CURRENCY,
+    "clv": FMT_CURRENCY,
+    "ltv_to_cac": FMT_RATIO,
+    "nps": FMT_SCORE,
+    "account_penetration": FMT_PERCENT,
+}
+
+ACCOUNT_SCORE_FORMATS: dict[str, str] = {
+    "tier": "0",
+    "engagement_score": FMT_SCORE,
+    "first_touch": FMT_DATE,
+    "open_pipeline": FMT_CURRENCY,
+    "won_amount": FMT_CURRENCY,
+}
+
+
+def kpi_format(key: str) -> str:
+    """The number format a KPI is shown with (Excel format code)."""
+    return KPI_FORMATS.get(key, FMT_DECIMAL)
+
+
+def table_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple]:
+    """Row tuples of plain Python values: no numpy scalars; NaT, NA -> None.
+
+    Float ``nan`` is left as is: the renderers write no cell for it.
+    """
+    return list(zip(*(_plain(frame[column]) for column in columns), strict=True))
+
+
+def _plain(series: pd.Series) -> list:
+    missing = series.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        present = series[~missing]
+        # Whole days become dates (shown as dates), anything else datetimes.
+        whole_days = bool((present == present.dt.normalize()).all())
+        values = np.asarray(series.dt.date if whole_days else series.dt.to_pydatetime(), object)
+    elif series.dtype == object or isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+        values = series.to_numpy(dtype=object)
+    else:  # numpy bool, int and float columns: tolist() gives Python scalars
+        return series.tolist()
+    if missing.any():
+        values = values.copy()
+        values[missing] = None
+    return values.tolist()
