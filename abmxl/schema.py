@@ -135,7 +135,8 @@ ACCOUNT_SCORES_SHEET = "Account Scores"
 OUTPUT_SHEETS = (FUNNEL_SUMMARY_SHEET, ACCOUNT_SCORES_SHEET)
 
 # Settings defaults; ``None`` means "blank": as_of blank = today, half-life blank = none.
-DEFAULT_SETTINGS: dict[str, float | None] = {
+# Text settings (``TEXT_SETTINGS``) take one of a few words; the rest are numbers.
+DEFAULT_SETTINGS: dict[str, float | str | None] = {
     "as_of": None,
     "fit_min": 70.0,
     "intent_min": 60.0,
@@ -147,6 +148,38 @@ DEFAULT_SETTINGS: dict[str, float | None] = {
     "gross_margin": 0.8,
     "discount_rate": 0.1,
     "customer_lifetime_years": 3.0,
+    # ingest.md section 4: how text numbers and dates are read.
+    "decimal_separator": ".",
+    "date_order": "auto",
+    # analytics.md: trends, spikes and attribution.
+    "period": "quarter",
+    "trend_periods": 12.0,
+    "spike_recent_days": 7.0,
+    "spike_baseline_days": 28.0,
+    "spike_min_lift": 1.0,
+    "spike_min_recent": 3.0,
+    "attribution_window_days": 90.0,
+    "attribution_half_life_days": 30.0,
+    "attribution_model": "w_shaped",
+}
+
+ATTRIBUTION_MODELS = (
+    "first",
+    "last",
+    "linear",
+    "u_shaped",
+    "w_shaped",
+    "time_decay",
+    "weighted",
+)
+
+# The words a text setting accepts (matched ignoring case; ``date_order`` is
+# compared in upper case, the others in lower case).
+TEXT_SETTINGS: dict[str, tuple[str, ...]] = {
+    "decimal_separator": (".", ","),
+    "date_order": ("auto", "MDY", "DMY"),
+    "period": ("quarter", "month", "year"),
+    "attribution_model": ATTRIBUTION_MODELS,
 }
 
 DEFAULT_CHANNEL_WEIGHTS: dict[str, float] = {

@@ -104,6 +104,18 @@ SETTING_NOTES: dict[str, str] = {
     "gross_margin": "Gross margin used for customer lifetime value (0-1)",
     "discount_rate": "Yearly discount rate used for customer lifetime value",
     "customer_lifetime_years": "Customer lifetime used when no renewal has closed",
+    "decimal_separator": "Decimal mark of numbers typed as text: . (1,234.5) or , (1.234,5)",
+    "date_order": "Dates typed as text like 03/04/2026: auto (from the column), MDY or DMY",
+    "period": "Trends period: quarter, month or year",
+    "trend_periods": "How many periods the Trends sheet shows, up to the one holding as_of",
+    "spike_recent_days": "Engagement spikes: the recent period, in days",
+    "spike_baseline_days": "Engagement spikes: the baseline period before it, in days",
+    "spike_min_lift": "Spiking: recent at least (1 + this) times the baseline rate",
+    "spike_min_recent": "Spiking: recent engagement at least this much",
+    "attribution_window_days": "Touches this many days before an opportunity count toward it",
+    "attribution_half_life_days": "time_decay attribution: a touch's credit halves every N days",
+    "attribution_model": "Model the Attribution chart shows: first, last, linear, u_shaped, "
+    "w_shaped, time_decay or weighted",
 }
 
 

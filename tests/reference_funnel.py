@@ -75,6 +75,23 @@ SETTING_DEFAULTS: dict[str, float | None] = {
     "discount_rate": 0.1,
     "customer_lifetime_years": 3.0,
 }
+# Settings the funnel does not use (ingest.md and analytics.md keys): known keys,
+# so not reported, but not modelled here.
+SETTINGS_NOT_MODELLED = frozenset(
+    {
+        "decimal_separator",
+        "date_order",
+        "period",
+        "trend_periods",
+        "spike_recent_days",
+        "spike_baseline_days",
+        "spike_min_lift",
+        "spike_min_recent",
+        "attribution_window_days",
+        "attribution_half_life_days",
+        "attribution_model",
+    }
+)
 CHANNEL_WEIGHT_DEFAULTS: dict[str, float] = {
     "web_visit": 1.0,
     "ad_click": 1.0,
@@ -354,12 +371,16 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
     for row in sheet_rows(tables.get("Settings")):
         raw_key = row.cell("key")
         key = squash_header(raw_key) if raw_key is not None else None
-        if key is None or (key != "as_of" and key not in SETTING_DEFAULTS) or key in seen_keys:
+        if (
+            key is None
+            or (key != "as_of" and key not in SETTING_DEFAULTS.keys() | SETTINGS_NOT_MODELLED)
+            or key in seen_keys
+        ):
             report("Settings", row, "key", skipped=True)
             continue
         seen_keys.add(key)
         raw = row.cell("value")
-        if raw is None:
+        if raw is None or key in SETTINGS_NOT_MODELLED:
             continue
         try:
             if key == "as_of":

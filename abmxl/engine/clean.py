@@ -654,6 +654,17 @@ class Settings:
     gross_margin: float
     discount_rate: float
     customer_lifetime_years: float
+    decimal_separator: str = "."
+    date_order: str = "auto"
+    period: str = "quarter"
+    trend_periods: float = 12.0
+    spike_recent_days: float = 7.0
+    spike_baseline_days: float = 28.0
+    spike_min_lift: float = 1.0
+    spike_min_recent: float = 3.0
+    attribution_window_days: float = 90.0
+    attribution_half_life_days: float = 30.0
+    attribution_model: str = "w_shaped"
 
 
 # The values a setting accepts beyond "a finite number": the rule and how the
@@ -665,7 +676,31 @@ _SETTING_DOMAINS: dict[str, tuple[Callable[[float], bool], str]] = {
     # A negative discount rate would make clv_from_churn's series diverge.
     "discount_rate": (lambda x: x >= 0, "discount_rate must be 0 or more"),
     "customer_lifetime_years": (lambda x: x > 0, "customer_lifetime_years must be more than 0"),
+    "trend_periods": (
+        lambda x: x >= 1 and x == int(x),
+        "trend_periods must be a whole number of 1 or more",
+    ),
+    "spike_recent_days": (lambda x: x > 0, "spike_recent_days must be more than 0"),
+    "spike_baseline_days": (lambda x: x > 0, "spike_baseline_days must be more than 0"),
+    "spike_min_lift": (lambda x: x >= 0, "spike_min_lift must be 0 or more"),
+    "spike_min_recent": (lambda x: x >= 0, "spike_min_recent must be 0 or more"),
+    "attribution_window_days": (lambda x: x >= 0, "attribution_window_days must be 0 or more"),
+    "attribution_half_life_days": (
+        lambda x: x > 0,
+        "attribution_half_life_days must be more than 0",
+    ),
 }
+
+
+def _text_setting(name: str, value: object) -> str | None:
+    """The canonical word of a text setting, or None when it is not one of them."""
+    if isinstance(value, float) and name == "decimal_separator":
+        return None
+    word = str(value).strip()
+    for allowed in schema.TEXT_SETTINGS[name]:
+        if word.casefold() == allowed.casefold():
+            return allowed
+    return None
 
 
 def _clean_settings(raw: RawTable | None, today: dt.date, log: _IssueLog) -> Settings:
@@ -689,6 +724,14 @@ def _clean_settings(raw: RawTable | None, today: dt.date, log: _IssueLog) -> Set
                 problems.append((i, "key", "duplicate key", SKIPPED))
             elif numbers.blank[i]:
                 seen.add(name)  # a blank value means the default
+            elif name in schema.TEXT_SETTINGS:
+                seen.add(name)
+                word = _text_setting(name, cells[i])
+                if word is None:
+                    allowed = ", ".join(schema.TEXT_SETTINGS[name])
+                    problems.append((i, "value", f"{name} must be one of {allowed}", DEFAULT_USED))
+                else:
+                    values[name] = word
             elif name == "as_of":
                 seen.add(name)
                 if dates.unreadable[i]:

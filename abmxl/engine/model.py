@@ -32,10 +32,31 @@ class RawTable:
         ``datetime.date``/``datetime.datetime``/``datetime.time``. The index is
         the 1-based worksheet row number of each data row. Blank rows may be
         present; the engine skips them silently.
+    source : str
+        How the reader found it, for the ``Inputs`` table (ingest.md section 7):
+        ``"Table Deals on sheet Pipeline"``, ``"sheet Opportunities"``,
+        ``"file deals.csv"``. Empty when unknown (tests).
+    header_known : bool
+        True when ``frame.columns`` are the header cells (an Excel Table, or a
+        reader/test that knows its header). False for a plain range: then the
+        columns are positional (0, 1, ...), ``frame`` holds every row of the
+        used range from its first, and the engine finds the header row among
+        the first 20 non-blank rows (ingest.md section 2).
+    percent : pandas.DataFrame or None
+        Booleans of ``frame``'s shape, index and columns: True where the cell
+        has a percent number format (ingest.md section 4: a score cell holding
+        0.85 shown as 85 %). None when the reader knows of none.
+    rows_below : tuple of (int, int) or None
+        For an Excel Table: (first worksheet row, count) of the filled rows
+        directly below it, outside the Table (ingest.md section 2); else None.
     """
 
     sheet: str
     frame: pd.DataFrame
+    source: str = ""
+    header_known: bool = True
+    percent: pd.DataFrame | None = None
+    rows_below: tuple[int, int] | None = None
 
 
 @dataclass
@@ -78,6 +99,9 @@ class FunnelSummary:
     kpis: pd.DataFrame
     issues: pd.DataFrame
     accounts: pd.DataFrame
+    # ingest.md section 6: as_of was blank (today used); settings ignored.
+    as_of_is_today: bool = False
+    settings_ignored: int = 0
     # Filled by the analytics and ingest steps; None until they run.
     inputs: pd.DataFrame | None = None
     lift: pd.DataFrame | None = None
