@@ -32,7 +32,7 @@ bench: venv
 	$(PY) -m bench
 
 template: venv
-	$(VENV)/bin/abmxl template workbook_templates/abm_template.xlsm
+	$(VENV)/bin/abmxl template --force workbook_templates/abm_template.xlsm
 
 # The README's picture: the refreshed demo's Funnel Summary (needs LibreOffice).
 picture: demo

@@ -6,8 +6,11 @@
     abmxl demo [--dir DIR] [--accounts N]     sample workbook -> refresh -> print
     abmxl metrics [--json]                    every metric's worked example
 
-Errors a user can act on (a missing, locked, corrupt or non-workbook file)
-print one line and exit 1; nothing is written.
+Errors a user can act on (a missing, locked, read-only, corrupt or
+non-workbook file, a wrong argument) print one line and exit 1; nothing is
+written. Exit 3 is kept for a bug (an internal error). Warnings about a write
+that succeeded (a signed workbook's signature is invalidated) are printed as
+``abmxl: warning: ...`` lines.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import shutil
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -32,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        return _run_printing_warnings(args)
     except BrokenPipeError:
         # The reader of our output went away (`abmxl ... | head`): not an error
         # worth a message; keep Python from complaining while it exits.
@@ -56,12 +60,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+class UsageError(Exception):
+    """A command-line argument the command cannot use (exit 1, one line)."""
+
+
+def _run_printing_warnings(args: argparse.Namespace) -> int:
+    """Run the command; the writer's warnings (``WorkbookWarning``) go to stderr, one line each."""
+    from abmxl.io.xlsx_writer import WorkbookWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", WorkbookWarning)
+        try:
+            return args.run(args)
+        finally:
+            for warning in caught:
+                if issubclass(warning.category, WorkbookWarning):
+                    print(f"abmxl: warning: {warning.message}", file=sys.stderr)
+                else:
+                    warnings.showwarning(
+                        warning.message, warning.category, warning.filename, warning.lineno
+                    )
+
+
 def _is_user_error(error: Exception) -> bool:
     from abmxl.io.reader import WorkbookReadError
     from abmxl.io.xlsx_writer import WorkbookWriteError
     from abmxl.refresh import RefreshError
 
-    return isinstance(error, RefreshError | WorkbookReadError | WorkbookWriteError | OSError)
+    return isinstance(
+        error, UsageError | RefreshError | WorkbookReadError | WorkbookWriteError | OSError
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
 
     template = commands.add_parser("template", help="build the template workbook")
     template.add_argument("out", type=Path, help="the .xlsm to write")
+    template.add_argument("--force", action="store_true", help="overwrite an existing file")
     template.set_defaults(run=_cmd_template)
 
     demo = commands.add_parser("demo", help="build, refresh and print a sample workbook")
@@ -124,7 +153,9 @@ def _cmd_new(args: argparse.Namespace) -> int:
     from abmxl.refresh import RefreshError
     from abmxl.template import new_workbook
 
-    _refuse_overwrite(args.book, args.force)
+    _check_new_file(args.book, args.force)
+    if args.sample is not None and args.sample < 1:
+        raise UsageError(f"--sample {args.sample}: give a number of accounts of 1 or more")
     if args.messy and args.sample is None:
         raise RefreshError("--messy needs --sample N")
     new_workbook(args.book, sample_accounts=args.sample, seed=args.seed, messy=args.messy)
@@ -135,6 +166,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
 def _cmd_template(args: argparse.Namespace) -> int:
     from abmxl.template import build_workbook
 
+    _check_new_file(args.out, args.force, suffixes=(".xlsm",))
     build_workbook(args.out)
     print(f"Built {args.out}")
     return EXIT_OK
@@ -144,6 +176,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from abmxl.refresh import refresh_workbook
     from abmxl.template import new_workbook
 
+    if args.accounts < 1:
+        raise UsageError(f"--accounts {args.accounts}: give a number of accounts of 1 or more")
+    if args.dir.exists() and not args.dir.is_dir():
+        raise UsageError(f"--dir {args.dir}: that is a file, not a folder")
     args.dir.mkdir(parents=True, exist_ok=True)
     book = args.dir / "abm_demo.xlsm"
     print(
@@ -283,15 +319,22 @@ def _text_table(header: Sequence[str], rows: Sequence[Sequence[object]], right: 
     return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
 
 
-def _refuse_overwrite(path: Path, force: bool) -> None:
-    from abmxl.refresh import WRITABLE_SUFFIXES, RefreshError
+def _check_new_file(path: Path, force: bool, suffixes: Sequence[str] | None = None) -> None:
+    """A workbook the command creates: a file name in an existing folder, not overwritten."""
+    from abmxl.refresh import WRITABLE_SUFFIXES
 
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give the name of the workbook file to create")
     if path.exists() and not force:
-        raise RefreshError(f"{path} exists; pass --force to overwrite it")
-    if path.suffix.lower() not in WRITABLE_SUFFIXES:
-        raise RefreshError(
+        raise UsageError(f"{path} exists; pass --force to overwrite it")
+    if suffixes == (".xlsm",) and path.suffix.lower() != ".xlsm":
+        raise UsageError(f"{path.name}: the template is a macro workbook; name it .xlsm")
+    if path.suffix.lower() not in (suffixes or WRITABLE_SUFFIXES):
+        raise UsageError(
             f"{path.name}: name it .xlsm (with the Refresh button) or .xlsx (without macros)"
         )
+    if not path.parent.is_dir():
+        raise UsageError(f"folder {path.parent} does not exist")
 
 
 class Progress:

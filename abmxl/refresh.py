@@ -15,7 +15,7 @@ from pathlib import Path
 from abmxl.engine import FunnelSummary, build_summary
 from abmxl.io.layout import build_output_sheets
 from abmxl.io.reader import read_tables
-from abmxl.io.xlsx_writer import write_sheets
+from abmxl.io.xlsx_writer import check_writable_target, write_sheets
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -75,6 +75,9 @@ def refresh_workbook(
 
 
 def _check_target(source: Path, target: Path) -> None:
+    for path in dict.fromkeys((source, target)):
+        if path.is_dir():
+            raise RefreshError(f"{path} is a folder; give the workbook file (.xlsx or .xlsm)")
     if target.suffix.lower() not in WRITABLE_SUFFIXES:
         raise RefreshError(
             f"{target.name}: abmxl writes .xlsx and .xlsm workbooks; "
@@ -85,6 +88,15 @@ def _check_target(source: Path, target: Path) -> None:
             f"{target.name}: writing a macro workbook ({source.name}) to .xlsx would drop "
             "its macros; use an .xlsm output"
         )
+    if source.suffix.lower() == ".xlsx" and target.suffix.lower() == ".xlsm":
+        # The package would still say "workbook without macros" (its content
+        # type), which Excel refuses to open under an .xlsm name.
+        raise RefreshError(
+            f"{target.name}: a macro workbook (.xlsm) can only come from a macro workbook; "
+            f"{source.name} has no macros: use an .xlsx output"
+        )
+    if source.exists():  # (a missing source is the reader's one-line error)
+        check_writable_target(target)  # read-only, a missing folder: say so before reading
     # Excel keeps "~$name" beside a workbook it has open; replacing the file
     # under it would lose whatever the user has not saved yet.
     # Its name is "~$" + the name, or "~$" over the first two characters of a

@@ -32,6 +32,8 @@ def check_writable(target: Path) -> None:
     try:
         mode = target.stat().st_mode
     except FileNotFoundError:
+        if not target.parent.exists():
+            raise WorkbookWriteError(f"folder {target.parent} does not exist") from None
         if not target.parent.is_dir():
             raise WorkbookWriteError(f"{target.parent} is not a folder") from None
         return
