@@ -16,6 +16,7 @@ from python_calamine import CalamineWorkbook
 import abmxl
 from abmxl.schema import ACCOUNT_SCORES_COLUMNS, SEGMENTS, STAGES
 from tests.conftest import TODAY
+from tests.workbook_check import check_workbook
 
 OUTPUT_SHEETS = ("Funnel Summary", "Account Scores")
 
@@ -82,8 +83,10 @@ def test_refresh_twice_is_idempotent(sample_book: Path, tmp_path: Path) -> None:
     first = abmxl.refresh_workbook(sample_book, today=TODAY)
     once = members(sample_book)
     values_once = {s: sheet_rows(sample_book, s) for s in OUTPUT_SHEETS}
+    check_workbook(sample_book)
     second = abmxl.refresh_workbook(sample_book, today=TODAY)
     twice = members(sample_book)
+    check_workbook(sample_book)
     values_twice = {s: sheet_rows(sample_book, s) for s in OUTPUT_SHEETS}
     assert first.to_json() == second.to_json()
     assert set(once) == set(twice)  # no part added by the second refresh
@@ -155,6 +158,7 @@ def test_refresh_is_idempotent_on_random_books(tmp_path: Path, seed: int, n_acco
     first = abmxl.refresh_workbook(book, today=TODAY).to_json()
     second = abmxl.refresh_workbook(book, today=TODAY).to_json()
     assert first == second
+    check_workbook(book)
     stages = first["stages"]
     for stage in STAGES:
         tiers = sum(stages[stage][t] for t in ("Tier 1", "Tier 2", "Tier 3"))

@@ -29,6 +29,7 @@ from abmxl.io.content import (
 )
 from abmxl.io.xlsx_writer import WorkbookWriteError, write_sheets
 from abmxl.render import render_sheet_png
+from tests.workbook_check import check_workbook
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -216,6 +217,7 @@ def test_print_setup_is_landscape_fit_to_one_page_wide(tmp_path: Path) -> None:
     again = tmp_path / "again.xlsx"
     write_sheets(out, again, [chart_content()])
     assert again.read_bytes() == out.read_bytes()
+    check_workbook(again)
 
 
 def test_print_setup_keeps_the_users_page_settings(tmp_path: Path) -> None:

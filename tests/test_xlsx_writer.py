@@ -40,6 +40,7 @@ from abmxl.io.content import (
 from abmxl.io.xlsx_writer import WorkbookWriteError, save, write_sheets, zipio
 from abmxl.render import libreoffice_convert
 from abmxl.schema import ACCOUNT_SCORES_COLUMNS
+from tests.workbook_check import check_workbook
 
 QUICKSTART_XLSM = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
 
@@ -383,6 +384,8 @@ def written_twice(src: Path, tmp_path: Path) -> tuple[Path, Path]:
     first, second = tmp_path / f"first{src.suffix}", tmp_path / f"second{src.suffix}"
     write_sheets(src, first, funnel_content())
     write_sheets(first, second, funnel_content())
+    check_workbook(first)
+    check_workbook(second)
     return first, second
 
 
@@ -538,6 +541,7 @@ def test_changed_content_replaces_tables_in_place(rich_xlsx: Path, tmp_path: Pat
     assert len(set(ids)) == len(ids)
     charts = [after[n] for n in after if n.startswith("xl/charts/")]
     assert any(b"<c:v>240</c:v>" in chart for chart in charts)  # the cache follows the data
+    check_workbook(second)
 
 
 def test_a_calc_chain_naming_rebuilt_cells_is_dropped(macro_xlsm: Path, tmp_path: Path) -> None:
@@ -911,6 +915,7 @@ def test_duplicate_headers_and_empty_tables(rich_xlsx: Path, tmp_path: Path) -> 
     assert [c.name for c in ws.tables["Dupes"].tableColumns] == ["a", "A2", "Column3", "a3"]
     assert [c.value for c in ws[1]] == ["a", "A2", "Column3", "a3"]
     assert ws.tables["Empty"].ref == "A4:A5"
+    check_workbook(out)
 
 
 # --------------------------------------------------------------------------- #

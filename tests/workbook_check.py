@@ -82,7 +82,8 @@ class Book:
                 r.get("Id"),
                 r.get("Type"),
                 _resolve(part, r.get("Target")),
-                r.get("TargetMode"),
+                # A "#Sheet!A1" target is a place in this workbook, not a part.
+                "Location" if r.get("Target").startswith("#") else r.get("TargetMode"),
             )
             for r in self.xml(name).iter(f"{{{PKG_RELS}}}Relationship")
         ]
@@ -142,7 +143,7 @@ def check_workbook(path: Path) -> None:
         source = _source_of(name)
         assert source == "" or book.exists(source), f"{name} belongs to a missing part"
         for rid, kind, target, mode in book.rels(source):
-            if mode == "External":
+            if mode in ("External", "Location"):
                 continue
             assert book.exists(target), f"{name}: {rid} ({kind}) points to missing {target}"
 
