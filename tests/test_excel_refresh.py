@@ -183,18 +183,19 @@ def test_missing_required_sheet_is_the_clis_message(
     assert len(alerts) == 1
     message = alerts[0]["args"][0]
     assert f"'sample.xlsm' has no {missing} table or sheet" in message
-    # The file reader (CLI, Python API) stops with the same words.
+    # The Python API (and the CLI) stops with the same words, from the same pipeline.
     import xlsxwriter
 
-    from abmxl.io.reader import WorkbookReadError
+    from abmxl.engine.required import InputError
+    from abmxl.refresh import refresh_workbook
 
     other = "Opportunities" if missing == "Accounts" else "Accounts"
     lone = tmp_path / "sample.xlsm"
     workbook = xlsxwriter.Workbook(lone)
     workbook.add_worksheet(other).write_row(0, 0, schema.INPUT_SHEETS[other].required_columns)
     workbook.close()
-    with pytest.raises(WorkbookReadError, match=f"'sample.xlsm' has no {missing} table or sheet"):
-        read_tables(lone)
+    with pytest.raises(InputError, match=f"'sample.xlsm' has no {missing} table or sheet"):
+        refresh_workbook(lone, tmp_path / "out.xlsm")
 
 
 def test_lite_script_is_bound_to_the_lite_button() -> None:
