@@ -39,7 +39,7 @@ from xlsxwriter.worksheet import Worksheet
 from abmxl import schema
 from abmxl.examples import WORKED_EXAMPLES
 from abmxl.io.content import FMT_CURRENCY, FMT_DATE, FMT_INTEGER
-from abmxl.serials import EXCEL_EPOCH
+from abmxl.serials import date_serial, datetime64_serials
 
 START_SHEET = "Start here"
 CALCULATOR_SHEET = "Calculator"
@@ -511,8 +511,7 @@ def _excel_serials(series: pd.Series) -> list | None:
         if not all(isinstance(v, dt.date) for v in series[filled]):
             return None
         stamps = pd.to_datetime(series, errors="coerce")
-    nanoseconds = stamps.to_numpy(dtype="datetime64[ns]")
-    days = (nanoseconds - EXCEL_EPOCH) / np.timedelta64(1, "D")
+    days, _ = datetime64_serials(stamps.to_numpy(dtype="datetime64[ns]"))
     return _floats_or_none(days)
 
 
@@ -543,7 +542,10 @@ def _write_any(
         stamp = pd.Timestamp(value)
         if stamp is pd.NaT:
             return
-        serial = (stamp.tz_localize(None) - pd.Timestamp(EXCEL_EPOCH)) / pd.Timedelta(days=1)
+        serial = date_serial(stamp.to_pydatetime())
+        if serial is None:  # before 1900: Excel has no such date; keep it readable
+            sheet.write_string(row, col, stamp.isoformat(), cell_format)
+            return
         own_date_style = cell_format.num_format not in ("General", "@")
         sheet.write_number(row, col, serial, cell_format if own_date_style else date_format)
     elif isinstance(value, int | float | np.integer | np.floating):
@@ -885,7 +887,9 @@ def _write_result(
 
 
 def _serial(day: dt.date) -> float:
-    return float((np.datetime64(day, "D") - EXCEL_EPOCH) / np.timedelta64(1, "D"))
+    serial = date_serial(day)
+    assert serial is not None  # the Calculator's fixed example dates
+    return serial
 
 
 def _write_conf_sheet(sheet: Worksheet, formats: _Formats) -> None:
