@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 from collections import Counter
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ import pandas as pd
 from abmxl.engine.model import RawTable
 from abmxl.engine.sources import INPUTS
 from abmxl.io.rawtable import Grid, range_raw
-from abmxl.schema import name_key
+from abmxl.schema import SHEET_SYNONYMS, name_key
 
 __all__ = [
     "DELIMITERS",
@@ -52,10 +53,13 @@ class CsvReadError(Exception):
 def read_csv_tables(files: Mapping[str, str | os.PathLike[str]]) -> dict[str, RawTable]:
     """One ``RawTable`` per input name -> CSV file (``{"Accounts": "a.csv"}``).
 
-    Input names match as sheet names do (``accounts`` is Accounts); the result
-    is keyed by canonical input name, in ``abmxl.engine.sources.INPUTS`` order.
+    Input names match as sheet names do (``accounts`` and ``Deals`` name
+    Accounts and Opportunities); the result is keyed by canonical input name,
+    in ``abmxl.engine.sources.INPUTS`` order.
     """
     by_key = {name_key(name): name for name in INPUTS}
+    for name, synonyms in SHEET_SYNONYMS.items():
+        by_key.update({name_key(synonym): name for synonym in synonyms})
     tables: dict[str, RawTable] = {}
     for given, path in files.items():
         name = by_key.get(name_key(given))
@@ -84,13 +88,23 @@ def read_csv(path: str | os.PathLike[str]) -> RawTable:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
         raise CsvReadError(f"'{path.name}' is not a readable CSV file ({error})") from error
-    cells = pd.DataFrame(rows, dtype=object).to_numpy(dtype=object) if rows else np.empty((0, 0))
+    cells = _rectangle(rows)
     if cells.size:
         cells[np.equal(cells, "")] = None
     raw = range_raw(path.name, f"file {path.name}", Grid(cells, 0, 0))
     if raw is None:
         raise CsvReadError(f"'{path.name}' is empty: it needs a header row and data rows")
     return raw
+
+
+def _rectangle(rows: list[list[str]]) -> np.ndarray:
+    """Records of any lengths -> a 2-D object array padded with ``""`` (in C:
+    ``zip_longest`` transposes them into columns)."""
+    columns = list(itertools.zip_longest(*rows, fillvalue=""))
+    cells = np.empty((len(rows), len(columns)), dtype=object)
+    for position, column in enumerate(columns):  # one step per column, not per row
+        cells[:, position] = column
+    return cells
 
 
 def decode_csv(data: bytes, name: str) -> str:
@@ -142,15 +156,16 @@ def as_table(raw: RawTable) -> pd.DataFrame:
     """A CSV's rows as an Excel Table holds them: its header row as the columns, the
     data rows below it, every value text as the file has it (``abmxl new --accounts``).
 
-    The header row is the first of the first 20 filled rows with the most filled
-    cells: a report's title rows above it (one filled cell each) are left out.
+    The header row is the first row filled in at least half the columns (and in
+    two, when the file has two): a report's title rows above it (one filled
+    cell each) are left out.
     Headers are made what an Excel Table needs, as Excel makes them: a blank one
     becomes ``Column3``, a repeated one ``Amount2``.
     """
     cells = raw.frame.to_numpy(dtype=object)
     filled = (~np.equal(cells, None)).sum(axis=1)
-    candidates = np.flatnonzero(filled)[:20]
-    at = int(candidates[np.argmax(filled[candidates])])
+    widest = int(filled.max()) if len(filled) else 0
+    at = int(np.argmax(filled >= max(min(2, widest), (widest + 1) // 2)))
     header: list[str] = []
     seen: set[str] = set()
     for position, cell in enumerate(cells[at], start=1):
