@@ -518,3 +518,74 @@ def test_error_scan_does_not_depend_on_chunk_size(tmp_path: Path, monkeypatch) -
             monkeypatch.setattr(reader, "_CHUNK", chunk)
             errors, _ = reader._scan_cells(archive, "xl/worksheets/sheet1.xml", frozenset())
             assert errors == expected, chunk
+
+
+# --- percent number formats ------------------------------------------------------
+
+
+def _sheet_xml(rows: int) -> bytes:
+    """Cells styled 1 (percent) every third row in column B; the row elements carry
+    s="1" too, and style 11 (not percent) shares its first digit."""
+    cells = []
+    for row in range(1, rows + 1):
+        percent = f'<c r="B{row}" s="1"><v>0.5</v></c>' if row % 3 == 0 else ""
+        cells.append(
+            f'<row r="{row}" s="1" customFormat="1"><c r="A{row}" s="11"><v>1</v></c>'
+            f'{percent}<x:c r="AA{row}" t="n" s=\'1\'/></row>'
+        )
+    return (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        + "".join(cells)
+        + "</sheetData></worksheet>"
+    ).encode()
+
+
+def test_percent_scan_does_not_depend_on_chunk_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _zip(tmp_path / "p.xlsx", {"xl/worksheets/sheet1.xml": _sheet_xml(60)})
+    expected = sorted(
+        [(row - 1, 1) for row in range(3, 61, 3)] + [(row - 1, 26) for row in range(1, 61)]
+    )
+    with zipfile.ZipFile(path) as archive:
+        for chunk in [*range(1, 120, 7), 1000, 1 << 22]:
+            monkeypatch.setattr(reader, "_CHUNK", chunk)
+            _, percent = reader._scan_cells(archive, "xl/worksheets/sheet1.xml", frozenset({1}))
+            assert sorted(percent) == expected, chunk
+
+
+@pytest.mark.parametrize(
+    ("code", "percent"),
+    [
+        ("0%", True),
+        ("0.00%", True),
+        ("#,##0.0%;[Red]-#,##0.0%", True),
+        ('0.0"%"', False),
+        ("0.0\\%", False),
+        ("[$%-409]0", False),
+        ("General", False),
+        ('"Score: "0%', True),
+    ],
+)
+def test_percent_format_codes(code: str, percent: bool) -> None:
+    assert reader.is_percent_format(code) is percent
+
+
+def test_percent_styles_follow_cell_xfs_to_number_formats(tmp_path: Path) -> None:
+    """styles.xml as openpyxl writes it: built-in 9 and 10, custom codes by id."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Accounts"
+    formats = ["General", "0%", "0.00%", "0.0%", '0.0"%"', "yyyy-mm-dd", "0.000%"]
+    for col, code in enumerate(formats, start=1):
+        sheet.cell(row=1, column=col, value=f"c{col}")
+        sheet.cell(row=2, column=col, value=0.5).number_format = code
+    path = tmp_path / "styles.xlsx"
+    book.save(path)
+    raw = read_tables(path)["Accounts"]
+    assert raw.percent is not None
+    assert raw.percent.loc[2].tolist() == [False, True, True, True, False, False, True]
+    assert not raw.percent.loc[1].any()
