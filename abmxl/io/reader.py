@@ -187,7 +187,7 @@ def _load_sheet(
     path: Path,
     workbook: CalamineWorkbook,
     sheet_name: str,
-    scan: tuple[list[tuple[int, int, str]], list[tuple[int, int]]],
+    scan: Scan,
 ) -> Grid:
     """A worksheet's used range as a ``Grid``, error cells and percent flags in place."""
     try:
@@ -487,33 +487,88 @@ _CELL_CLOSE = re.compile(rb"</(?:\w+:)?c>")
 _CHUNK = 1 << 22
 _OVERLAP = 512  # longer than any cell's opening tag
 
-Scan = tuple[list[tuple[int, int, str]], list[tuple[int, int]]]
+Scan = tuple[list[tuple[int, int, str]], np.ndarray]
 
 
-def _styled_cells(styles: frozenset[int]) -> re.Pattern[bytes] | None:
-    """A cell's opening tag with one of ``styles``, capturing its reference."""
-    if not styles:
-        return None
-    alternatives = b"|".join(str(index).encode() for index in sorted(styles))
-    return re.compile(
-        rb"<(?:\w+:)?c\b(?=[^>]*?\ss=[\"'](?:" + alternatives + rb")[\"'])"
-        rb"[^>]*?\br=[\"']([A-Z]+)([0-9]+)[\"']"
-    )
+@dataclass(frozen=True)
+class _StyleMarks:
+    """The style attributes of some styles as writers spell them (`` s="9"``)."""
+
+    marks: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, styles: frozenset[int]) -> _StyleMarks | None:
+        if not styles:
+            return None
+        numbers = [str(index).encode() for index in sorted(styles)]
+        return cls(tuple(b" s=" + q + n + q for n in numbers for q in (b'"', b"'")))
+
+    def cells(self, buffer: bytes, start: int, stop: int) -> list[tuple[bytes, bytes]]:
+        """(column letters, row number) of the styled cells whose marks lie in [start, stop).
+
+        The marks are found at C speed (``bytes.find``); each is then checked to
+        sit in a cell's opening tag (not in text, not on a styled ``<row>``).
+        ``<c r="B7" s="9"``, as Excel, openpyxl and XlsxWriter write it, is read
+        directly; anything else through the tag's regex.
+        """
+        found: list[tuple[bytes, bytes]] = []
+        marks = self.marks
+        if buffer.find(b"'", start, stop) < 0:  # no single-quoted attribute here
+            marks = tuple(mark for mark in marks if not mark.endswith(b"'"))
+        for position in _find_all(buffer, marks, start, stop):
+            tag = buffer.rfind(b"<", 0, position)
+            if buffer.startswith(b'<c r="', tag):
+                end = buffer.find(b'"', tag + 6, position)
+                reference = _REFERENCE.fullmatch(buffer, tag + 6, end) if end > 0 else None
+                if reference is not None:
+                    found.append(reference.groups())
+                    continue
+            opening = _CELL_OPEN.match(buffer, tag) if tag >= 0 else None
+            if opening is None or opening.end() <= position:
+                continue  # a mark in text or on another element (a styled row)
+            reference = _CELL_REF.search(opening.group())
+            if reference is not None:
+                found.append(reference.groups())
+        return found
+
+
+_REFERENCE = re.compile(rb"([A-Z]+)([0-9]+)")
+
+
+def _find_all(buffer: bytes, marks: tuple[bytes, ...], start: int, stop: int) -> list[int]:
+    found = []
+    for mark in marks:
+        at = buffer.find(mark, start, stop)
+        while at >= 0:
+            found.append(at)
+            at = buffer.find(mark, at + 1, stop)
+    return found
 
 
 def _scan_cells(archive: zipfile.ZipFile, part: str | None, percent_styles: frozenset[int]) -> Scan:
     """0-based ``(row, column, text)`` of every error cell and ``(row, column)`` of every
     percent-formatted cell of a worksheet part."""
     if part is None:
-        return [], []
+        return [], np.empty((0, 2), dtype=np.int64)
     errors: list[tuple[int, int, str]] = []
     percent: list[tuple[bytes, bytes]] = []
     try:
-        _scan(archive, part, errors, percent, _styled_cells(percent_styles))
+        _scan(archive, part, errors, percent, _StyleMarks.of(percent_styles))
     except (KeyError, zipfile.BadZipFile, OSError, EOFError):
-        return [], []  # calamine read the sheet; a part we cannot scan has nothing to add
-    letters = {letters: column_index(letters.decode()) for letters in {c for c, _ in percent}}
-    return errors, [(int(row) - 1, letters[col]) for col, row in percent]
+        # calamine read the sheet; a part we cannot scan has nothing to add
+        return [], np.empty((0, 2), dtype=np.int64)
+    return errors, _positions(percent)
+
+
+def _positions(references: list[tuple[bytes, bytes]]) -> np.ndarray:
+    """(letters, digits) cell references -> an (n, 2) array of 0-based (row, column)."""
+    if not references:
+        return np.empty((0, 2), dtype=np.int64)
+    letters, digits = zip(*references, strict=True)
+    rows = np.array(digits, dtype=bytes).astype(np.int64) - 1
+    unique, inverse = np.unique(np.array(letters, dtype=bytes), return_inverse=True)
+    columns = np.array([column_index(text.decode()) for text in unique], dtype=np.int64)
+    return np.column_stack([rows, columns[inverse]])
 
 
 def _scan(
@@ -521,10 +576,11 @@ def _scan(
     part: str,
     errors: list[tuple[int, int, str]],
     percent: list[tuple[bytes, bytes]],
-    styled: re.Pattern[bytes] | None,
+    styled: _StyleMarks | None,
 ) -> None:
     buffer = b""
     scanned = 0  # bytes at the start of ``buffer`` kept as context, already searched
+    styled_from = 0  # where the search for styled cells goes on
     with archive.open(part) as stream:
         while True:
             chunk = stream.read(_CHUNK)
@@ -553,17 +609,18 @@ def _scan(
                     letters, number = reference.groups()
                     text = value.group(1).decode("utf-8", "replace")
                     errors.append((int(number) - 1, column_index(letters.decode()), text))
+            # Styled cells: every tag starting before the last "<" of the searched
+            # bytes ends before it (a tag holds no "<"), so [styled_from, cut) holds
+            # whole tags only; the search goes on from ``cut`` next round.
+            cut = len(buffer) if final else buffer.rfind(b"<", styled_from, resume)
+            cut = max(cut, styled_from)
             if styled is not None:
-                # A tag starting before ``resume`` is whole in the buffer (it keeps
-                # _OVERLAP bytes past it); one starting after it is searched next round.
-                end = min(resume + _OVERLAP, len(buffer))
-                percent.extend(
-                    m.groups() for m in styled.finditer(buffer, scanned, end) if m.start() < resume
-                )
+                percent.extend(styled.cells(buffer, styled_from, cut))
             if final:
                 return
-            keep_from = max(resume - _OVERLAP, 0)
+            keep_from = max(min(resume - _OVERLAP, cut), 0)
             scanned = resume - keep_from
+            styled_from = cut - keep_from
             buffer = buffer[keep_from:]
 
 
@@ -590,18 +647,16 @@ def _place_errors(
     cells[rows[inside], cols[inside]] = values[inside]
 
 
-def _place_flags(
-    flags: np.ndarray, first_row: int, first_col: int, positions: list[tuple[int, int]]
-) -> None:
+def _place_flags(flags: np.ndarray, first_row: int, first_col: int, positions: np.ndarray) -> None:
     """Set the flags at the 0-based worksheet ``positions`` that fall inside ``flags``."""
-    if not positions:
+    if not len(positions):
         return
     rows, cols, inside = _inside(flags.shape, first_row, first_col, positions)
     flags[rows[inside], cols[inside]] = True
 
 
 def _inside(
-    shape: tuple[int, ...], first_row: int, first_col: int, positions: list[tuple[int, int]]
+    shape: tuple[int, ...], first_row: int, first_col: int, positions: object
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     where = np.array(positions, dtype=np.int64).reshape(-1, 2)
     rows, cols = where[:, 0] - first_row, where[:, 1] - first_col
