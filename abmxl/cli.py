@@ -1,7 +1,11 @@
 """The ``abmxl`` command.
 
     abmxl refresh BOOK [--out OUT] [--json]   rebuild the funnel of a workbook
+    abmxl refresh --accounts A.csv --opportunities O.csv [...] --out REPORT.xlsx
+                                              the report from CSV exports alone
     abmxl new BOOK.xlsm [--sample N]          a copy of the template, with sample data
+    abmxl new BOOK.xlsm --accounts A.csv --opportunities O.csv [--engagement E.csv ...]
+                                              the template holding CSV exports
     abmxl template OUT.xlsm                   build the template workbook
     abmxl demo [--dir DIR] [--accounts N]     sample workbook -> refresh -> print
     abmxl metrics [--json]                    every metric's worked example
@@ -83,12 +87,21 @@ def _run_printing_warnings(args: argparse.Namespace) -> int:
 
 
 def _is_user_error(error: Exception) -> bool:
+    from abmxl.engine.required import InputError
+    from abmxl.io.csv_reader import CsvReadError
     from abmxl.io.reader import WorkbookReadError
     from abmxl.io.xlsx_writer import WorkbookWriteError
     from abmxl.refresh import RefreshError
 
     return isinstance(
-        error, UsageError | RefreshError | WorkbookReadError | WorkbookWriteError | OSError
+        error,
+        UsageError
+        | RefreshError
+        | WorkbookReadError
+        | WorkbookWriteError
+        | InputError
+        | CsvReadError
+        | OSError,
     )
 
 
@@ -100,11 +113,14 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     refresh = commands.add_parser("refresh", help="rebuild the Funnel Summary of a workbook")
-    refresh.add_argument("book", type=Path, help="the .xlsx/.xlsm workbook")
+    refresh.add_argument(
+        "book", type=Path, nargs="?", help="the .xlsx/.xlsm workbook (not with CSV files)"
+    )
     refresh.add_argument("--out", type=Path, help="write the result here instead of into BOOK")
+    _csv_options(refresh)
     refresh.add_argument("--json", action="store_true", help="print the numbers as JSON")
     refresh.add_argument("-q", "--quiet", action="store_true", help="no progress display")
-    refresh.set_defaults(run=_cmd_refresh)
+    refresh.set_defaults(run=_cmd_refresh, parser=refresh)
 
     new = commands.add_parser("new", help="create a workbook from the template")
     new.add_argument("book", type=Path, help="the .xlsm to create")
@@ -112,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--seed", type=int, default=7, help="random seed of the sample data")
     new.add_argument("--messy", action="store_true", help="add the bad rows real CRM exports have")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _csv_options(new)
     new.set_defaults(run=_cmd_new)
 
     template = commands.add_parser("template", help="build the template workbook")
@@ -132,14 +149,50 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# ingest.md section 8: one CSV file per input, as `--accounts a.csv` etc.
+CSV_INPUTS = ("Accounts", "Opportunities", "Engagement", "Contacts", "Spend", "Surveys")
+
+
+def _csv_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("CSV exports (UTF-8 or Windows-1252; , ; or tab)")
+    for name in CSV_INPUTS:
+        group.add_argument(
+            f"--{name.lower()}", type=Path, metavar="FILE.csv", help=f"the {name} table as CSV"
+        )
+
+
+def _csv_files(args: argparse.Namespace) -> dict[str, Path]:
+    return {
+        name: getattr(args, name.lower())
+        for name in CSV_INPUTS
+        if getattr(args, name.lower()) is not None
+    }
+
+
 # -- commands -----------------------------------------------------------------
 
 
 def _cmd_refresh(args: argparse.Namespace) -> int:
-    from abmxl.refresh import refresh_workbook
+    from abmxl.refresh import refresh_csv, refresh_workbook
 
+    csv_files = _csv_files(args)
+    # Wrong combinations are usage errors, reported by argparse as for a missing BOOK.
+    if csv_files and args.book is not None:
+        args.parser.error(
+            "give either a workbook or CSV files (--accounts ...), not both; "
+            "to put CSV files into a workbook use `abmxl new BOOK --accounts ...`"
+        )
+    if csv_files and args.out is None:
+        args.parser.error("--out REPORT.xlsx is needed to refresh from CSV files")
+    if not csv_files and args.book is None:
+        args.parser.error("give the workbook to refresh, or CSV files with --accounts ...")
+    if csv_files:
+        _check_new_file(args.out, force=False)
     with Progress(enabled=not args.quiet) as progress:
-        summary = refresh_workbook(args.book, args.out, progress=progress)
+        if csv_files:
+            summary = refresh_csv(csv_files, args.out, progress=progress)
+        else:
+            summary = refresh_workbook(args.book, args.out, progress=progress)
     if args.json:
         json.dump(summary.to_json(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -158,7 +211,16 @@ def _cmd_new(args: argparse.Namespace) -> int:
         raise UsageError(f"--sample {args.sample}: give a number of accounts of 1 or more")
     if args.messy and args.sample is None:
         raise RefreshError("--messy needs --sample N")
-    new_workbook(args.book, sample_accounts=args.sample, seed=args.seed, messy=args.messy)
+    csv_files = _csv_files(args)
+    if csv_files and args.sample is not None:
+        raise RefreshError("give either --sample N or CSV files (--accounts ...), not both")
+    new_workbook(
+        args.book,
+        sample_accounts=args.sample,
+        seed=args.seed,
+        messy=args.messy,
+        csv_files=csv_files or None,
+    )
     print(f"Created {args.book}")
     return EXIT_OK
 

@@ -17,15 +17,18 @@ import datetime as dt
 import math
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 import xlwings as xw
 from xlwings import script
 
-from abmxl import schema
 from abmxl.engine.model import FunnelSummary, RawTable
+from abmxl.engine.sources import BookInputs, BookInventory, Source, TableInfo, find_sources
 from abmxl.io.content import SheetContent, Table
+from abmxl.io.rawtable import Grid, range_raw, table_raw
+from abmxl.io.reader import CellError, is_percent_format
 from abmxl.io.xlwings_charts import add_chart, apply_print_setup
 from abmxl.template import LITE_BUTTON
 
@@ -34,6 +37,9 @@ ALERT_TITLE = "abmxl: Refresh funnel"
 
 def refresh(book: xw.Book | None = None) -> FunnelSummary | None:
     """Rebuild the Funnel Summary and Account Scores sheets of an open workbook.
+
+    Runs ``abmxl.pipeline.run_refresh``, the refresh of every door, reading
+    with ``read_book`` and writing with ``render_sheet``.
 
     Parameters
     ----------
@@ -48,24 +54,30 @@ def refresh(book: xw.Book | None = None) -> FunnelSummary | None:
         shown in a message box and the status bar, never as a traceback (which
         goes to stderr, the xlwings console); input sheets are never written.
     """
-    from abmxl.engine import build_summary
-    from abmxl.engine.required import InputError, check_required
-    from abmxl.io.layout import build_output_sheets
+    from abmxl.engine.required import InputError
+    from abmxl.pipeline import run_refresh
 
     if book is None:
         book = xw.Book.caller()
     status = _StatusBar(book)
-    try:
-        status("abmxl: reading the input sheets ...")
-        tables = read_tables(book)
-        check_required(tables, book.name, [sheet.name for sheet in book.sheets])
-        status("abmxl: computing the funnel ...")
-        summary = build_summary(tables, today=dt.date.today())
-        summary.refreshed_at = dt.datetime.now().replace(microsecond=0)
-        contents = build_output_sheets(summary)
+
+    def read(say: Callable[[str], None]) -> BookInputs:
+        say("reading the input sheets")
+        return read_book(book)
+
+    def write(contents: list[SheetContent], say: Callable[[str], None]) -> None:
         for content in contents:
-            status(f"abmxl: writing {content.name} ...")
+            say(f"writing {content.name}")
             render_sheet(book, content)
+
+    try:
+        summary = run_refresh(
+            read,
+            write,
+            today=dt.date.today(),
+            now=dt.datetime.now().replace(microsecond=0),
+            progress=lambda message: status(f"abmxl: {message} ..."),
+        )
     except Exception as error:
         traceback.print_exc(file=sys.stderr)
         message = f"The funnel was not refreshed: {error}"
@@ -91,52 +103,178 @@ def refresh_funnel(book: xw.Book) -> None:
 # -- reading ----------------------------------------------------------------------------
 
 
-def read_tables(book: xw.Book) -> dict[str, RawTable | None]:
-    """Every input sheet of the book as a ``RawTable`` (``None`` when the sheet is absent).
+def read_tables(book: xw.Book) -> dict[str, RawTable]:
+    """Every input table of the book: ``read_book(book).tables``."""
+    return read_book(book).tables
 
-    The table (ListObject) named like the sheet is read when there is one;
-    otherwise the sheet's used range, its first row being the header. Values
-    are what xlwings returns for the cells: ``None`` for empty cells, floats,
-    strings, booleans and datetimes.
+
+def read_book(book: xw.Book) -> BookInputs:
+    """The input tables of an open book, found and cut as the file reader does.
+
+    The same rule (``abmxl.engine.sources.find_sources``) and the same cutting
+    (``abmxl.io.rawtable``) as ``abmxl.io.reader.read_book``, so the same book
+    gives equal ``RawTable``\\ s through both. Values are what xlwings returns,
+    made what python-calamine gives for the same cells: a date at midnight is a
+    ``datetime.date``, an error value (read as its text) a ``CellError``, empty
+    text ``None``. Percent formats are read per column (one call each; a column
+    of mixed formats is split in halves until each part has one format); an
+    engine that cannot read formats (xlwings Lite, the remote engine) gives
+    ``percent=None``.
     """
     sheets = {sheet.name: sheet for sheet in book.sheets}
-    tables: dict[str, RawTable | None] = {}
-    for name in schema.INPUT_SHEETS:
-        # The file reader's rule: "Channel Weights" is the ChannelWeights sheet.
-        found = schema.match_name(name, sheets)
-        tables[name] = None if found is None else _read_sheet_table(sheets[found], name)
-    return tables
-
-
-def _read_sheet_table(sheet: xw.Sheet, name: str) -> RawTable:
-    area = _table_range(sheet, name)
-    # err_to_str: an error cell arrives as its text ("#DIV/0!"), as from the file
-    # reader, so the engine reports it instead of taking it for a blank.
-    options = {"ndim": 2, "empty": None, "err_to_str": True}
-    values = area.options(**options).value if area is not None else [[]]
-    if not values or not values[0] or all(v is None for v in values[0]):
-        return RawTable(sheet.name, pd.DataFrame(dtype=object))
-    header, body = values[0], values[1:]
-    first_row = area.row + 1
-    frame = pd.DataFrame(
-        body,
-        columns=pd.Index(header, dtype=object),
-        index=pd.RangeIndex(first_row, first_row + len(body)),
-        dtype=object,
+    listed: dict[str, list[xw.main.Table]] = {}
+    for name, sheet in sheets.items():
+        try:
+            listed[name] = list(sheet.tables)
+        except (NotImplementedError, AttributeError, KeyError):
+            listed[name] = []  # an engine without ListObjects: sheets only
+    inventory = BookInventory(
+        tuple(sheets),
+        tuple(TableInfo(table.name, name) for name, tables in listed.items() for table in tables),
     )
-    return RawTable(sheet.name, frame)
+    tables: dict[str, RawTable] = {}
+    for name, source in find_sources(inventory).items():
+        sheet = sheets[source.sheet]
+        if source.table is None:
+            grid = _grid(sheet, sheet.used_range)
+            raw = range_raw(source.sheet, source.describe(), grid)
+            tables[name] = raw or RawTable(
+                source.sheet, pd.DataFrame(dtype=object), source.describe(), False
+            )
+        else:
+            table = next(t for t in listed[source.sheet] if t.name == source.table)
+            tables[name] = _read_table(sheet, table, source)
+    return BookInputs(book.name, tables, list(sheets))
 
 
-def _table_range(sheet: xw.Sheet, name: str) -> xw.Range | None:
-    """The range of the table named ``name`` on the sheet, else the sheet's used range."""
-    try:
-        for table in sheet.tables:
-            if schema.match_name(name, [table.name]):
-                return table.range
-    except (NotImplementedError, AttributeError, KeyError):
-        pass  # an engine without ListObjects: fall back to the used range
+def _read_table(sheet: xw.Sheet, table: xw.main.Table, source: Source) -> RawTable:
+    area = table.range
+    header_rows = 1 if table.show_headers else 0
+    totals_rows = 1 if table.show_totals else 0
+    grid = _grid(sheet, area, skip_rows=header_rows, skip_last=totals_rows)
+    bottom = area.row + area.shape[0] - 1  # 1-based
     used = sheet.used_range
-    return used
+    used_bottom = used.row + used.shape[0] - 1
+    below = None
+    if used_bottom > bottom:
+        below_area = sheet.range(
+            (bottom + 1, area.column), (used_bottom, area.column + area.shape[1] - 1)
+        )
+        below = _grid(sheet, below_area, formats=False)
+    names = None
+    if not header_rows:
+        names = [column.name for column in table.columns]
+    return table_raw(
+        source.sheet,
+        source.describe(),
+        grid,
+        header_rows=header_rows,
+        totals_rows=totals_rows,
+        column_names=names,
+        below=below,
+    )
+
+
+# err_to_str: an error cell arrives as its text ("#DIV/0!"), made a CellError below,
+# so the engine reports it instead of taking it for a blank.
+_VALUES = {"ndim": 2, "empty": None, "err_to_str": True}
+_ERROR_TEXTS = frozenset(
+    {
+        "#DIV/0!",
+        "#N/A",
+        "#NAME?",
+        "#NULL!",
+        "#NUM!",
+        "#REF!",
+        "#VALUE!",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
+)
+
+
+def _grid(
+    sheet: xw.Sheet, area: xw.Range, *, skip_rows: int = 0, skip_last: int = 0, formats: bool = True
+) -> Grid:
+    """The cells of ``area`` as the file reader holds them, and their percent flags
+    (looked up for the rows between the first ``skip_rows`` and the last ``skip_last``:
+    a Table's body)."""
+    values = area.options(**_VALUES).value or [[]]
+    width = max(len(row) for row in values)
+    cells = np.empty((len(values), width), dtype=object)
+    if width:
+        cells[:] = values
+    cells = _as_file_values(cells)
+    top, left = area.row - 1, area.column - 1
+    percent = None
+    if formats and cells.size:
+        percent = _percent_flags(sheet, top, left, cells.shape, skip_rows, skip_last)
+    return Grid(cells, top, left, percent)
+
+
+def _as_file_values(cells: np.ndarray) -> np.ndarray:
+    """xlwings values -> what python-calamine gives for the same cells (vectorized by type)."""
+    if not cells.size:
+        return cells
+    kinds = np.frompyfunc(type, 1, 1)(cells)
+    text = np.equal(kinds, str)
+    if text.any():
+        texts = cells[text]
+        cells[text] = np.where(texts == "", None, texts)
+        errors = text & np.isin(cells, list(_ERROR_TEXTS))
+        cells[errors] = [CellError(value) for value in cells[errors]]
+    stamps = np.equal(kinds, dt.datetime)
+    if stamps.any():
+        cells[stamps] = [
+            value.date() if value.time() == dt.time() and value.tzinfo is None else value
+            for value in cells[stamps]
+        ]
+    return cells
+
+
+def _percent_flags(
+    sheet: xw.Sheet,
+    top: int,
+    left: int,
+    shape: tuple[int, int],
+    skip_rows: int,
+    skip_last: int,
+) -> np.ndarray | None:
+    """True where a cell's number format is a percentage; None when the engine cannot say."""
+    flags = np.zeros(shape, dtype=bool)
+    first, last = skip_rows, shape[0] - 1 - skip_last
+    if last < first:
+        return flags
+    try:
+        for col in range(shape[1]):
+            _mark_percent(sheet, flags, top, left, col, first, last)
+    except (NotImplementedError, AttributeError):
+        return None
+    return flags
+
+
+def _mark_percent(
+    sheet: xw.Sheet, flags: np.ndarray, top: int, left: int, col: int, first: int, last: int
+) -> None:
+    """One call for rows ``first..last`` of column ``col``; halves while the format is mixed
+    (Excel answers None for a range whose cells have different formats)."""
+    area = sheet.range((top + first + 1, left + col + 1), (top + last + 1, left + col + 1))
+    code = area.number_format
+    if code is not None:
+        if is_percent_format(code):
+            flags[first : last + 1, col] = True
+        return
+    if first == last:
+        return
+    middle = (first + last) // 2
+    _mark_percent(sheet, flags, top, left, col, first, middle)
+    _mark_percent(sheet, flags, top, left, col, middle + 1, last)
 
 
 # -- writing ----------------------------------------------------------------------------
@@ -267,4 +405,4 @@ def _try(action: object) -> None:
         pass
 
 
-__all__: Sequence[str] = ("read_tables", "refresh", "refresh_funnel", "render_sheet")
+__all__: Sequence[str] = ("read_book", "read_tables", "refresh", "refresh_funnel", "render_sheet")

@@ -1,21 +1,25 @@
 """The headless refresh: workbook file in, funnel written back, summary returned.
 
 ``refresh_workbook`` is the Python front door; ``abmxl refresh`` (the CLI) is a
-thin shell around it. It runs the same engine and layout as the Excel button
-(``abmxl.excel.refresh``); only the reading and writing differ.
+thin shell around it. It runs ``abmxl.pipeline.run_refresh``, the one refresh
+the Excel button (``abmxl.excel.refresh``) runs too; only the reading and
+writing differ. ``refresh_csv`` builds a report workbook from CSV files alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from abmxl.engine import FunnelSummary, build_summary
-from abmxl.io.layout import build_output_sheets
-from abmxl.io.reader import read_tables
+from abmxl.engine import FunnelSummary
+from abmxl.engine.sources import BookInputs
+from abmxl.io.content import SheetContent
+from abmxl.io.reader import read_book
 from abmxl.io.xlsx_writer import check_writable_target, write_sheets
+from abmxl.pipeline import run_refresh
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -56,22 +60,91 @@ def refresh_workbook(
 
     Raises
     ------
-    RefreshError, WorkbookReadError, WorkbookWriteError
+    RefreshError, WorkbookReadError, WorkbookWriteError, InputError
         With a one-line message fit to show the user.
     """
     source = Path(path)
     target = Path(out) if out is not None else source
     _check_target(source, target)
-    say = progress or (lambda message: None)
 
-    say(f"reading {source.name}")
-    tables = read_tables(source, progress=say)
-    say("computing the funnel")
-    summary = build_summary(tables, today=today or dt.date.today())
-    summary.refreshed_at = dt.datetime.now().replace(microsecond=0)
-    say(f"writing {target.name}")
-    write_sheets(source, target, build_output_sheets(summary))
-    return summary
+    def read(say: Progress) -> BookInputs:
+        say(f"reading {source.name}")
+        return read_book(source, progress=say)
+
+    return run_refresh(
+        read,
+        _file_writer(source, target),
+        today=today or dt.date.today(),
+        now=dt.datetime.now().replace(microsecond=0),
+        progress=progress,
+    )
+
+
+def refresh_csv(
+    csv_files: Mapping[str, str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> FunnelSummary:
+    """Build a report workbook from CSV files alone (ingest.md section 8).
+
+    Parameters
+    ----------
+    csv_files : mapping of str to path-like
+        CSV file per input name (``{"Accounts": "a.csv", "Opportunities":
+        "o.csv", ...}``).
+    out : path-like
+        The .xlsx or .xlsm to create: the template with each CSV's rows in its
+        input Table (as ``abmxl new --accounts ...`` builds it), refreshed from
+        the CSVs.
+    today, progress
+        As for ``refresh_workbook``.
+
+    Raises
+    ------
+    RefreshError, CsvReadError, InputError, WorkbookWriteError
+        With a one-line message fit to show the user; nothing is written then.
+    """
+    from abmxl.io.csv_reader import as_table, read_csv_tables
+    from abmxl.template import build_workbook
+
+    target = Path(out)
+    _check_target(target, target)
+    say = progress or (lambda message: None)
+    say("reading the CSV files")
+    tables = read_csv_tables(csv_files)
+
+    def write(contents: list[SheetContent], say: Progress) -> None:
+        # The book is built next to the target and replaces it only once written.
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".abmxl-") as folder:
+            book = Path(folder) / f"report{target.suffix.lower()}"
+            say(f"writing {target.name}")
+            build_workbook(
+                book,
+                {name: as_table(raw) for name, raw in tables.items()},
+                vba=target.suffix.lower() == ".xlsm",
+                as_given=set(tables),
+            )
+            write_sheets(book, book, contents)
+            os.replace(book, target)
+
+    names = ", ".join(Path(file).name for file in csv_files.values())
+    return run_refresh(
+        lambda say: BookInputs(names, dict(tables), list(tables)),
+        write,
+        today=today or dt.date.today(),
+        now=dt.datetime.now().replace(microsecond=0),
+        progress=say,
+    )
+
+
+def _file_writer(source: Path, target: Path) -> Callable[[list[SheetContent], Progress], None]:
+    def write(contents: list[SheetContent], say: Progress) -> None:
+        say(f"writing {target.name}")
+        write_sheets(source, target, contents)
+
+    return write
 
 
 def _check_target(source: Path, target: Path) -> None:

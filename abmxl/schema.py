@@ -251,6 +251,28 @@ def match_name(name: str, candidates: Iterable[str]) -> str | None:
     return None
 
 
+# ingest.md section 1: the inputs a book may hold beside INPUT_SHEETS, and the
+# other names each input's sheet goes by in CRM exports. Tables are looked up
+# under the input's name first, then under these, in this order.
+MAPPING_INPUTS = ("ColumnMap", "ValueMap")
+SHEET_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "Accounts": ("Companies", "Target Accounts", "Account List"),
+    "Opportunities": ("Deals", "Pipeline", "Sales Pipeline"),
+    "Engagement": ("Activities", "Touches", "Touchpoints", "Campaign Members", "Events"),
+    "Contacts": ("People", "Leads"),
+    "Spend": ("Budget", "Costs"),
+    "Surveys": ("NPS",),
+}
+
+_NAME_NOISE = re.compile(r"[\s_\-]+")
+
+
+def name_key(name: str) -> str:
+    """``"Sales-Pipeline "`` -> ``"salespipeline"``: how sheet and Table names are compared
+    (ingest.md section 1: ignoring case, spaces, underscores and hyphens)."""
+    return _NAME_NOISE.sub("", name).casefold()
+
+
 def normalize_token(value: object) -> str:
     """``"Closed-Won"`` -> ``"closedwon"``: how status and type values are compared."""
     return _STATUS_NOISE.sub("", str(value).lower())

@@ -26,7 +26,7 @@ import math
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -39,7 +39,7 @@ from xlsxwriter.worksheet import Worksheet
 from abmxl import schema
 from abmxl.examples import WORKED_EXAMPLES
 from abmxl.io.content import FMT_CURRENCY, FMT_DATE, FMT_INTEGER
-from abmxl.serials import EXCEL_EPOCH
+from abmxl.serials import date_serial, datetime64_serials
 
 START_SHEET = "Start here"
 CALCULATOR_SHEET = "Calculator"
@@ -205,6 +205,7 @@ def build_workbook(
     data: Mapping[str, pd.DataFrame] | None = None,
     *,
     vba: bool = True,
+    as_given: Collection[str] = (),
 ) -> Path:
     """Write the template workbook, optionally filled with input data.
 
@@ -223,6 +224,12 @@ def build_workbook(
     vba : bool
         With the VBA project and the Form-control buttons (``.xlsm``); without,
         a plain ``.xlsx`` for xlwings Lite or for reading only.
+    as_given : collection of str
+        Sheets whose frame is a CRM export (``abmxl new --accounts a.csv``):
+        its Table gets the frame's own headers, in its order, and every value
+        is written as text as the file has it (ingest.md section 8: the
+        refresh maps and parses them). Headers must suit an Excel Table
+        (unique, not blank: ``abmxl.io.csv_reader.as_table`` makes them so).
 
     Returns
     -------
@@ -284,7 +291,10 @@ def build_workbook(
             frame = default_channel_weights_frame()
         if frame is not None and name == schema.SETTINGS.name and "description" not in frame:
             frame = frame.assign(description=frame["key"].map(SETTING_NOTES))
-        _write_input_sheet(sheets[name], spec, frame, formats, dropdowns)
+        if name in as_given and frame is not None:
+            _write_export_sheet(sheets[name], spec.name, frame, formats)
+        else:
+            _write_input_sheet(sheets[name], spec, frame, formats, dropdowns)
     _write_calculator(sheets[CALCULATOR_SHEET], formats, vba=vba)
     _write_conf_sheet(sheets[CONF_SHEET], formats)
     sheets[START_SHEET].activate()
@@ -298,20 +308,33 @@ def new_workbook(
     seed: int = 7,
     *,
     messy: bool = False,
+    csv_files: Mapping[str, str | Path] | None = None,
 ) -> Path:
-    """A new workbook from the template, optionally with generated sample data.
+    """A new workbook from the template, optionally with generated sample data or CSVs.
 
-    ``abmxl new BOOK [--sample N] [--messy]`` and ``abmxl demo`` call this. The
+    ``abmxl new BOOK [--sample N] [--messy]``, ``abmxl new BOOK --accounts
+    a.csv --opportunities o.csv ...`` and ``abmxl demo`` call this. The
     suffix of ``path`` decides the kind: ``.xlsm`` with the macro and button,
     ``.xlsx`` without. ``messy`` adds the bad rows a real CRM export has (see
     ``abmxl.sample.generate``), so DataIssues has something to show.
+    ``csv_files`` maps input names to CSV exports: each file's rows go into
+    its input's Table with the file's own headers, values as text
+    (``abmxl.io.csv_reader``; a file that cannot be read raises
+    ``CsvReadError`` before anything is written).
     """
-    data = None
+    data: dict[str, pd.DataFrame] = {}
     if sample_accounts is not None:
         from abmxl.sample import generate
 
-        data = generate(sample_accounts, seed=seed, messy=messy)
-    return build_workbook(path, data, vba=Path(path).suffix.lower() != ".xlsx")
+        data.update(generate(sample_accounts, seed=seed, messy=messy))
+    exports = {}
+    if csv_files:
+        from abmxl.io.csv_reader import as_table, read_csv_tables
+
+        exports = {name: as_table(raw) for name, raw in read_csv_tables(csv_files).items()}
+        data.update(exports)
+    vba = Path(path).suffix.lower() != ".xlsx"
+    return build_workbook(path, data or None, vba=vba, as_given=set(exports))
 
 
 def default_settings_frame() -> pd.DataFrame:
@@ -418,6 +441,31 @@ def _write_input_sheet(
                 writer(row, col, value, cell_format)
 
 
+def _write_export_sheet(
+    sheet: Worksheet, name: str, frame: pd.DataFrame, formats: _Formats
+) -> None:
+    """An export as given: an Excel Table named ``name`` with the frame's headers, every
+    value written as text (a Text-formatted column, so Excel keeps what is typed too)."""
+    header = [str(column) for column in frame.columns] or ["Column1"]
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, len(header) - 1, 16.0, formats.text)
+    sheet.add_table(
+        0,
+        0,
+        max(len(frame), 1),
+        len(header) - 1,
+        {
+            "name": name,
+            "style": "Table Style Medium 2",
+            "columns": [{"header": text} for text in header],
+        },
+    )
+    for col in range(frame.shape[1]):
+        values = frame.iloc[:, col].to_numpy(dtype=object)
+        for row in np.flatnonzero(~np.equal(values, None)):
+            sheet.write_string(int(row) + 1, col, str(values[row]), formats.text)
+
+
 def _column_format(name: str, kind: schema.ColumnKind, formats: _Formats) -> Format:
     if kind == "date":
         return formats.date
@@ -463,8 +511,7 @@ def _excel_serials(series: pd.Series) -> list | None:
         if not all(isinstance(v, dt.date) for v in series[filled]):
             return None
         stamps = pd.to_datetime(series, errors="coerce")
-    nanoseconds = stamps.to_numpy(dtype="datetime64[ns]")
-    days = (nanoseconds - EXCEL_EPOCH) / np.timedelta64(1, "D")
+    days, _ = datetime64_serials(stamps.to_numpy(dtype="datetime64[ns]"))
     return _floats_or_none(days)
 
 
@@ -495,7 +542,10 @@ def _write_any(
         stamp = pd.Timestamp(value)
         if stamp is pd.NaT:
             return
-        serial = (stamp.tz_localize(None) - pd.Timestamp(EXCEL_EPOCH)) / pd.Timedelta(days=1)
+        serial = date_serial(stamp.to_pydatetime())
+        if serial is None:  # before 1900: Excel has no such date; keep it readable
+            sheet.write_string(row, col, stamp.isoformat(), cell_format)
+            return
         own_date_style = cell_format.num_format not in ("General", "@")
         sheet.write_number(row, col, serial, cell_format if own_date_style else date_format)
     elif isinstance(value, int | float | np.integer | np.floating):
@@ -837,7 +887,9 @@ def _write_result(
 
 
 def _serial(day: dt.date) -> float:
-    return float((np.datetime64(day, "D") - EXCEL_EPOCH) / np.timedelta64(1, "D"))
+    serial = date_serial(day)
+    assert serial is not None  # the Calculator's fixed example dates
+    return serial
 
 
 def _write_conf_sheet(sheet: Worksheet, formats: _Formats) -> None:

@@ -54,7 +54,7 @@ import xlwings as xw
 from numpy.typing import NDArray
 
 from abmxl import metrics
-from abmxl.serials import EXCEL_EPOCH_DATETIME, serial_days
+from abmxl.serials import date_serial, serial_days
 
 __all__ = [
     "ABM_ACV",
@@ -261,12 +261,10 @@ def _cell_number(cell: Any) -> tuple[float, int]:
     if isinstance(cell, bool | int | float | np.number):
         number = float(cell)
         return (number, 0) if not np.isinf(number) else (np.nan, _NUM)
-    if isinstance(cell, dt.datetime):
-        # Classic xlwings hands date cells over as datetime; Excel's value is the serial.
-        naive = cell.replace(tzinfo=None)
-        return (naive - EXCEL_EPOCH_DATETIME).total_seconds() / 86400.0, 0
     if isinstance(cell, dt.date):
-        return float((cell - EXCEL_EPOCH_DATETIME.date()).days), 0
+        # Classic xlwings hands date cells over as datetime; Excel's value is the serial.
+        serial = date_serial(cell)
+        return (serial, 0) if serial is not None else (np.nan, _NUM)
     if isinstance(cell, str):
         # Text is never a number (as in abmxl.metrics); an error cell passes its error on.
         return np.nan, _ERROR_CODES.get(cell, _VALUE)

@@ -13,81 +13,15 @@ from pathlib import Path
 
 import pytest
 import xlwings as xw
-from python_calamine import CalamineWorkbook
-from xlsxwriter.utility import xl_range
 
 import abmxl.excel
 from abmxl import schema
 from abmxl.engine import build_summary
 from abmxl.io.reader import read_tables
 from abmxl.template import new_workbook
+from tests.books import remote_book
 
 TODAY = dt.date(2026, 11, 22)
-
-
-def _payload_value(value: object) -> object:
-    """A cell as the Office.js client sends it: dates as ISO strings ending in "Z"."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        value = dt.datetime.combine(value, dt.time())
-    if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="milliseconds") + "Z"
-    return value
-
-
-def _table_api(name: str, rows: int, cols: int) -> dict:
-    return {
-        "name": name,
-        "range_address": xl_range(0, 0, rows - 1, cols - 1),
-        "header_row_range_address": xl_range(0, 0, 0, cols - 1),
-        "data_body_range_address": xl_range(1, 0, rows - 1, cols - 1),
-        "total_row_range_address": None,
-        "show_headers": True,
-        "show_totals": False,
-        "table_style": "TableStyleMedium2",
-        "show_autofilter": True,
-        "row_count": rows,
-        "column_count": cols,
-        "columns": [],
-    }
-
-
-def remote_book(path: Path, *, with_tables: bool = True, without: str | None = None) -> xw.Book:
-    """An Office.js-style payload of every sheet of ``path`` (values anchored at A1),
-    leaving out the sheet named ``without``."""
-    workbook = CalamineWorkbook.from_path(str(path))
-    sheets = []
-    for name in workbook.sheet_names:
-        if name == without:
-            continue
-        values = [
-            [_payload_value(v) for v in row] for row in workbook.get_sheet_by_name(name).to_python()
-        ]
-        tables = []
-        if with_tables and name in schema.INPUT_SHEETS and values:
-            tables.append(_table_api(name, len(values), len(values[0])))
-        sheets.append(
-            {
-                "name": name,
-                "visibility": "Visible",
-                "values": values or [[]],
-                "pictures": [],
-                "shapes": [],
-                "charts": [],
-                "notes": [],
-                "tables": tables,
-                "print_area": None,
-                "show_gridlines": True,
-                "pivot_tables": [],
-            }
-        )
-    payload = {
-        "client": "Office.js",
-        "version": xw.__version__,
-        "book": {"name": path.name, "active_sheet_index": 0, "selection": "A1"},
-        "names": [],
-        "sheets": sheets,
-    }
-    return xw.Book(json=payload)
 
 
 def written_table(book: xw.Book, sheet_name: str, header_first: str) -> list[list]:
@@ -111,9 +45,9 @@ def sample_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return new_workbook(tmp_path_factory.mktemp("excel") / "sample.xlsm", 60, seed=11)
 
 
-@pytest.mark.parametrize("with_tables", [True, False], ids=["tables", "used-range"])
-def test_refresh_writes_the_same_funnel_as_the_cli(sample_book: Path, with_tables: bool) -> None:
-    book = remote_book(sample_book, with_tables=with_tables)
+@pytest.mark.parametrize("tables", ["file", "none"], ids=["tables", "used-range"])
+def test_refresh_writes_the_same_funnel_as_the_cli(sample_book: Path, tables: str) -> None:
+    book = remote_book(sample_book, tables=tables)
     book.set_mock_caller()
     try:
         summary = abmxl.excel.refresh()
@@ -183,18 +117,19 @@ def test_missing_required_sheet_is_the_clis_message(
     assert len(alerts) == 1
     message = alerts[0]["args"][0]
     assert f"'sample.xlsm' has no {missing} table or sheet" in message
-    # The file reader (CLI, Python API) stops with the same words.
+    # The Python API (and the CLI) stops with the same words, from the same pipeline.
     import xlsxwriter
 
-    from abmxl.io.reader import WorkbookReadError
+    from abmxl.engine.required import InputError
+    from abmxl.refresh import refresh_workbook
 
     other = "Opportunities" if missing == "Accounts" else "Accounts"
     lone = tmp_path / "sample.xlsm"
     workbook = xlsxwriter.Workbook(lone)
     workbook.add_worksheet(other).write_row(0, 0, schema.INPUT_SHEETS[other].required_columns)
     workbook.close()
-    with pytest.raises(WorkbookReadError, match=f"'sample.xlsm' has no {missing} table or sheet"):
-        read_tables(lone)
+    with pytest.raises(InputError, match=f"'sample.xlsm' has no {missing} table or sheet"):
+        refresh_workbook(lone, tmp_path / "out.xlsm")
 
 
 def test_lite_script_is_bound_to_the_lite_button() -> None:
@@ -203,3 +138,37 @@ def test_lite_script_is_bound_to_the_lite_button() -> None:
     (meta,) = custom_scripts_meta(abmxl.excel)
     assert meta["function_name"] == "refresh_funnel"
     assert meta["button"] == "[TextBox 1]Funnel Summary!G2"
+
+
+def test_both_doors_find_a_table_on_another_sheet_and_a_sheet_synonym(tmp_path: Path) -> None:
+    """Issue 9: the CLI found an Accounts Table on any sheet, the button only on a sheet
+    named Accounts. Now one rule: the same tables, the same numbers."""
+    import openpyxl
+    from openpyxl.worksheet.table import Table
+
+    from abmxl.refresh import refresh_workbook
+
+    book = openpyxl.Workbook()
+    data = book.active
+    data.title = "Data"
+    data.append(["notes above the table"])
+    data.append([])
+    data.append(["account_id", "fit_score", "intent_score"])
+    for row in (["A1", 90, 80], ["A2", 75, 20], ["A3", 30, 10]):
+        data.append(row)
+    data.add_table(Table(displayName="accounts", ref="A3:C6"))
+    deals = book.create_sheet("Sales Pipeline")  # a synonym of Opportunities, no Table
+    deals.append(["opportunity_id", "account_id", "status", "amount", "created_date"])
+    deals.append(["O1", "A1", "Closed Won", 1000, dt.datetime(2026, 1, 5)])
+    deals.append(["O2", "A2", "Open", 500, dt.datetime(2026, 2, 5)])
+    settings = book.create_sheet("Settings")
+    settings.append(["key", "value"])
+    settings.append(["as_of", dt.datetime(2026, 3, 31)])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+
+    summary = abmxl.excel.refresh(remote_book(path))
+    assert summary is not None
+    expected = refresh_workbook(path, tmp_path / "out.xlsx", today=TODAY)
+    assert summary.to_json() == expected.to_json()
+    assert expected.to_json()["stages"]["Won"]["All targets"] == 1

@@ -138,13 +138,14 @@ def test_table_not_at_a1_keeps_rows_headers_and_values(tmp_path: Path) -> None:
     assert type(accounts.frame.at[5, "FIT_SCORE"]) is str  # "42" stays text
 
 
-def test_sheet_without_table_header_is_first_non_empty_row(tmp_path: Path) -> None:
+def test_plain_range_is_every_row_of_the_used_range(tmp_path: Path) -> None:
     def build(workbook: xlsxwriter.Workbook) -> None:
         _minimal_accounts(workbook)
         sheet = workbook.add_worksheet("opportunities")  # case differs from the spec
         date = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        # Header in row 4 from column C; column E has no header (left out),
-        # column H is an extra column, rows 6 and 8 are blank.
+        # A title in C2, the header in row 4 from column C (column E has no
+        # header), column H is an extra column, rows 3, 6 and 8 are blank.
+        sheet.write_string(1, 2, "Pipeline report")
         sheet.write_row(3, 2, ["Opportunity ID", "account_id", None, "Status", "AMOUNT"])
         sheet.write_string(3, 7, "created date")
         sheet.write_row(4, 2, ["OPP-1", "ACC-1", "stray", "Closed Won", 500.5])
@@ -155,20 +156,21 @@ def test_sheet_without_table_header_is_first_non_empty_row(tmp_path: Path) -> No
     tables = read_tables(_book(tmp_path / "book.xlsx", build))
     opportunities = tables["Opportunities"]
     assert opportunities.sheet == "opportunities"
-    assert list(opportunities.frame.columns) == [
-        "Opportunity ID",
-        "account_id",
-        "Status",
-        "AMOUNT",
-        "created date",
-    ]
+    assert opportunities.source == "sheet opportunities"
+    # Positional columns C..H; every row from the first filled one: the engine
+    # finds the header (ingest.md section 2).
+    assert not opportunities.header_known
+    assert list(opportunities.frame.columns) == [0, 1, 2, 3, 4, 5]
     assert _cells(opportunities.frame) == {
-        5: ["OPP-1", "ACC-1", "Closed Won", 500.5, dt.date(2025, 12, 1)],
-        6: [None, None, None, None, None],
-        7: ["OPP-2", "NA", "Open", "1,000", CellError("#DIV/0!")],
+        2: ["Pipeline report", None, None, None, None, None],
+        3: [None] * 6,
+        4: ["Opportunity ID", "account_id", None, "Status", "AMOUNT", "created date"],
+        5: ["OPP-1", "ACC-1", "stray", "Closed Won", 500.5, dt.date(2025, 12, 1)],
+        6: [None] * 6,
+        7: ["OPP-2", "NA", None, "Open", "1,000", CellError("#DIV/0!")],
     }
-    assert isinstance(opportunities.frame.at[7, "created date"], CellError)
-    assert _cells(tables["Accounts"].frame) == {2: ["ACC-1", 80.0]}
+    assert isinstance(opportunities.frame.at[7, 5], CellError)
+    assert _cells(tables["Accounts"].frame) == {1: ["account_id", "fit_score"], 2: ["ACC-1", 80.0]}
 
 
 def test_table_found_by_name_on_another_sheet_and_preferred_to_a_sheet(tmp_path: Path) -> None:
@@ -200,9 +202,14 @@ def test_loose_sheet_names_and_absent_or_empty_optional_sheets(tmp_path: Path) -
 
     progress: list[str] = []
     tables = read_tables(_book(tmp_path / "book.xlsx", build), progress=progress.append)
-    assert list(tables) == ["ChannelWeights", "Accounts", "Opportunities"]
+    # An empty sheet is found, with no cells (the Inputs table says where it looked).
+    assert list(tables) == ["ChannelWeights", "Accounts", "Opportunities", "Surveys"]
+    assert tables["Surveys"].frame.empty and tables["Surveys"].source == "sheet Surveys"
     assert tables["ChannelWeights"].sheet == "Channel Weights"
-    assert _cells(tables["ChannelWeights"].frame) == {2: ["webinar", 25.0]}
+    assert _cells(tables["ChannelWeights"].frame) == {
+        1: ["Channel", "Weight"],
+        2: ["webinar", 25.0],
+    }
     assert progress == [
         "Reading ChannelWeights",
         "Reading Accounts",
@@ -224,7 +231,11 @@ def test_inline_text_that_looks_like_an_error_type_stays_text(tmp_path: Path) ->
     with zipfile.ZipFile(path) as archive:
         assert b"inlineStr" in archive.read("xl/worksheets/sheet1.xml")
     frame = read_tables(path)["Accounts"].frame
-    assert _cells(frame) == {2: ["ACC-1", 10.0, 't="e"'], 3: ["ACC-2", 20.0, "<c t='e'>"]}
+    assert _cells(frame) == {
+        1: ["account_id", "fit_score", "note"],
+        2: ["ACC-1", 10.0, 't="e"'],
+        3: ["ACC-2", 20.0, "<c t='e'>"],
+    }
     assert not any(isinstance(v, CellError) for v in frame.to_numpy().ravel())
 
 
@@ -249,10 +260,11 @@ def test_error_cells_found_across_chunk_boundaries(
     frame = read_tables(path)["Accounts"].frame
     error_rows = [row + 1 for row in range(1, 200) if row % 17 == 0]
     found = frame.map(lambda v: isinstance(v, CellError))
-    assert frame.index[found["fit_score"]].tolist() == error_rows
-    assert frame.index[found["expected_acv"]].tolist() == error_rows
-    assert set(frame.loc[error_rows, "expected_acv"]) == {"#N/A"}
-    assert frame.loc[3, "fit_score"] == 2.0  # worksheet row 3 holds row % 100 == 2
+    # A plain range: positional columns (1 = fit_score, 2 = expected_acv).
+    assert frame.index[found[1]].tolist() == error_rows
+    assert frame.index[found[2]].tolist() == error_rows
+    assert set(frame.loc[error_rows, 2]) == {"#N/A"}
+    assert frame.loc[3, 1] == 2.0  # worksheet row 3 holds row % 100 == 2
 
 
 def test_sample_tables_round_trip(tmp_path: Path) -> None:
@@ -398,44 +410,6 @@ ERROR_CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
         ),
         "'c.xlsx' is damaged: the Accounts sheet cannot be read (",
     ),
-    "missing Accounts": (
-        lambda d: _book(d / "m.xlsx", _minimal_opportunities),
-        "'m.xlsx' has no Accounts table or sheet (sheets: Opportunities)",
-    ),
-    "missing Opportunities": (
-        lambda d: _book(d / "m.xlsx", _minimal_accounts),
-        "'m.xlsx' has no Opportunities table or sheet (sheets: Accounts)",
-    ),
-    "empty Accounts": (
-        lambda d: _book(
-            d / "m.xlsx",
-            lambda wb: (wb.add_worksheet("Accounts"), _minimal_opportunities(wb)),
-        ),
-        "the Accounts sheet of 'm.xlsx' is empty: it needs a header row with account_id, fit_score",
-    ),
-    "missing required column": (
-        lambda d: _book(
-            d / "m.xlsx",
-            lambda wb: (
-                wb.add_worksheet("Accounts").write_row(0, 0, ["Account ID", "Name", "Intent"]),
-                _minimal_opportunities(wb),
-            ),
-        ),
-        "the Accounts sheet of 'm.xlsx' lacks the required column fit_score "
-        "(headers found: Account ID, Name, Intent)",
-    ),
-    "missing required columns of an optional sheet": (
-        lambda d: _book(
-            d / "m.xlsx",
-            lambda wb: (
-                _minimal_accounts(wb),
-                _minimal_opportunities(wb),
-                wb.add_worksheet("Engagement").write_row(0, 0, ["Date", "Account"]),
-            ),
-        ),
-        "the Engagement sheet of 'm.xlsx' lacks the required columns account_id, channel "
-        "(headers found: Date, Account)",
-    ),
 }
 
 
@@ -448,6 +422,55 @@ def test_unreadable_files_give_one_line_errors(tmp_path: Path, case: str) -> Non
     message = str(raised.value)
     assert expected in message
     assert "\n" not in message
+
+
+# Missing inputs and columns are checked once, by the refresh pipeline (every door).
+REQUIRED_CASES: dict[str, tuple[Build, str]] = {
+    "missing Accounts": (
+        _minimal_opportunities,
+        "'m.xlsx' has no Accounts table or sheet (sheets: Opportunities)",
+    ),
+    "missing Opportunities": (
+        _minimal_accounts,
+        "'m.xlsx' has no Opportunities table or sheet (sheets: Accounts)",
+    ),
+    "empty Accounts": (
+        lambda wb: (wb.add_worksheet("Accounts"), _minimal_opportunities(wb)),
+        "'m.xlsx' has no Accounts table or sheet (sheets: Accounts, Opportunities)",
+    ),
+    "missing required column": (
+        lambda wb: (
+            wb.add_worksheet("Accounts").write_row(0, 0, ["Account ID", "Name", "Intent"]),
+            _minimal_opportunities(wb),
+        ),
+        "the Accounts sheet of 'm.xlsx' lacks the required column fit_score "
+        "(headers found: Account ID, Name, Intent)",
+    ),
+    "missing required columns of an optional sheet": (
+        lambda wb: (
+            _minimal_accounts(wb),
+            _minimal_opportunities(wb),
+            wb.add_worksheet("Engagement").write_row(0, 0, ["Date", "Account"]),
+        ),
+        "the Engagement sheet of 'm.xlsx' lacks the required columns account_id, channel "
+        "(headers found: Date, Account)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REQUIRED_CASES))
+def test_missing_inputs_stop_the_refresh_with_one_line(tmp_path: Path, case: str) -> None:
+    from abmxl.engine.required import InputError
+    from abmxl.refresh import refresh_workbook
+
+    build, expected = REQUIRED_CASES[case]
+    path = _book(tmp_path / "m.xlsx", build)
+    before = path.read_bytes()
+    with pytest.raises(InputError) as raised:
+        refresh_workbook(path)
+    assert expected in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert path.read_bytes() == before
 
 
 def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -493,21 +516,76 @@ def test_error_scan_does_not_depend_on_chunk_size(tmp_path: Path, monkeypatch) -
     with zipfile.ZipFile(path) as archive:
         for chunk in [*range(1, 90), 1000]:
             monkeypatch.setattr(reader, "_CHUNK", chunk)
-            assert list(reader._scan_errors(archive, "xl/worksheets/sheet1.xml")) == expected, chunk
+            errors, _ = reader._scan_cells(archive, "xl/worksheets/sheet1.xml", frozenset())
+            assert errors == expected, chunk
+
+
+# --- percent number formats ------------------------------------------------------
+
+
+def _sheet_xml(rows: int) -> bytes:
+    """Cells styled 1 (percent) every third row in column B; the row elements carry
+    s="1" too, and style 11 (not percent) shares its first digit."""
+    cells = []
+    for row in range(1, rows + 1):
+        percent = f'<c r="B{row}" s="1"><v>0.5</v></c>' if row % 3 == 0 else ""
+        cells.append(
+            f'<row r="{row}" s="1" customFormat="1"><c r="A{row}" s="11"><v>1</v></c>'
+            f'{percent}<x:c r="AA{row}" t="n" s=\'1\'/></row>'
+        )
+    return (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        + "".join(cells)
+        + "</sheetData></worksheet>"
+    ).encode()
+
+
+def test_percent_scan_does_not_depend_on_chunk_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _zip(tmp_path / "p.xlsx", {"xl/worksheets/sheet1.xml": _sheet_xml(60)})
+    expected = sorted(
+        [(row - 1, 1) for row in range(3, 61, 3)] + [(row - 1, 26) for row in range(1, 61)]
+    )
+    with zipfile.ZipFile(path) as archive:
+        for chunk in [*range(1, 120, 7), 1000, 1 << 22]:
+            monkeypatch.setattr(reader, "_CHUNK", chunk)
+            _, percent = reader._scan_cells(archive, "xl/worksheets/sheet1.xml", frozenset({1}))
+            assert sorted(map(tuple, percent.tolist())) == expected, chunk
 
 
 @pytest.mark.parametrize(
-    ("candidates", "expected"),
+    ("code", "percent"),
     [
-        (["Accounts", "accounts"], "Accounts"),  # equal ignoring case wins
-        (["Start here", "ACCOUNTS"], "ACCOUNTS"),
-        (["Account s"], "Account s"),  # then spaces and underscores are ignored too
-        (["account_s", "Accounts "], "account_s"),  # loose matches: the first one
-        (["Account", "Accounts2"], None),
+        ("0%", True),
+        ("0.00%", True),
+        ("#,##0.0%;[Red]-#,##0.0%", True),
+        ('0.0"%"', False),
+        ("0.0\\%", False),
+        ("[$%-409]0", False),
+        ("General", False),
+        ('"Score: "0%', True),
     ],
 )
-def test_sheet_names_match_as_both_readers_match_them(candidates, expected) -> None:
-    # abmxl.io.reader and abmxl.excel.read_tables both find input sheets this way.
-    from abmxl.schema import match_name
+def test_percent_format_codes(code: str, percent: bool) -> None:
+    assert reader.is_percent_format(code) is percent
 
-    assert match_name("Accounts", candidates) == expected
+
+def test_percent_styles_follow_cell_xfs_to_number_formats(tmp_path: Path) -> None:
+    """styles.xml as openpyxl writes it: built-in 9 and 10, custom codes by id."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Accounts"
+    formats = ["General", "0%", "0.00%", "0.0%", '0.0"%"', "yyyy-mm-dd", "0.000%"]
+    for col, code in enumerate(formats, start=1):
+        sheet.cell(row=1, column=col, value=f"c{col}")
+        sheet.cell(row=2, column=col, value=0.5).number_format = code
+    path = tmp_path / "styles.xlsx"
+    book.save(path)
+    raw = read_tables(path)["Accounts"]
+    assert raw.percent is not None
+    assert raw.percent.loc[2].tolist() == [False, True, True, True, False, False, True]
+    assert not raw.percent.loc[1].any()

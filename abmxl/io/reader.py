@@ -29,11 +29,11 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from abmxl.engine.model import RawTable
-from abmxl.engine.required import InputError, check_required
+from abmxl.engine.sources import BookInputs, BookInventory, Source, TableInfo, find_sources
 from abmxl.io.cellref import column_index
-from abmxl.schema import INPUT_SHEETS, match_name
+from abmxl.io.rawtable import Grid, range_raw, table_raw
 
-__all__ = ["CellError", "WorkbookReadError", "read_tables"]
+__all__ = ["CellError", "WorkbookReadError", "is_percent_format", "read_book", "read_tables"]
 
 
 PathLike = str | os.PathLike[str]
@@ -66,11 +66,18 @@ class CellError(str):
 def read_tables(
     path: PathLike, *, progress: Callable[[str], None] | None = None
 ) -> dict[str, RawTable]:
-    """Read every input table the workbook holds.
+    """Read every input table the workbook holds: ``read_book(path).tables``."""
+    return read_book(path, progress=progress).tables
 
-    Each input sheet of ``abmxl.schema.INPUT_SHEETS`` is looked up as an Excel
-    Table of that name, else as a worksheet of that name whose first non-empty
-    row is the header row; names match ignoring case, spaces and underscores.
+
+def read_book(path: PathLike, *, progress: Callable[[str], None] | None = None) -> BookInputs:
+    """Read every input table the workbook holds, found by ingest.md section 1.
+
+    Each input (``abmxl.engine.sources.INPUTS``: the sheets of
+    ``abmxl.schema.INPUT_SHEETS``, ColumnMap and ValueMap) is found by
+    ``abmxl.engine.sources.find_sources``: a Table of that name on any sheet,
+    else a sheet of that name (its only Table, or its used range), else the
+    same under the input's sheet synonyms.
 
     Parameters
     ----------
@@ -82,30 +89,33 @@ def read_tables(
 
     Returns
     -------
-    dict of str to RawTable
-        Keyed by canonical sheet name, in ``INPUT_SHEETS`` order; an input
-        sheet the workbook does not have (or that is empty) is not a key.
-        Frames have object dtype, the header cells as written as columns (a
-        blank header cell's column is left out; of columns whose headers match
-        the same name, the first is kept), the 1-based worksheet row numbers as
-        index, and the cell values: ``None`` for an empty cell, ``str``
+    BookInputs
+        The file's name, its sheet names, and ``tables``: keyed by input name,
+        in ``INPUTS`` order; an input the workbook does
+        not have is not a key. A Table gives ``header_known=True`` (columns =
+        its header cells; a blank header cell's column is left out; its totals
+        row left out; ``rows_below`` the filled rows right under it); a plain
+        range gives ``header_known=False`` (columns 0..n-1, every row of the
+        used range, the engine finds the header). The index is the 1-based
+        worksheet row; values are ``None`` for an empty cell, ``str``
         (``"NA"`` stays text), ``float`` for every number, ``bool``,
         ``datetime.date``/``datetime.datetime``/``datetime.time``/``datetime.timedelta``
-        for cells with a date or time format, and ``CellError`` for an error value.
+        for cells with a date or time format, and ``CellError`` for an error
+        value; ``percent`` flags the cells with a percent number format.
 
     Raises
     ------
     WorkbookReadError
         The file is missing, a folder, unreadable, not a workbook, damaged,
         password-protected or of a format abmxl cannot write back (.xls, .xlsb,
-        .ods), or lacks a required sheet (Accounts, Opportunities) or a required
-        column of a sheet it has.
+        .ods). Missing inputs and columns are the caller's to check
+        (``abmxl.engine.required.check_required``, run by the refresh pipeline).
     """
     path = Path(path)
     _check_file(path)
     say = progress or (lambda message: None)
     try:
-        workbook = CalamineWorkbook.from_path(path, load_tables=True)
+        workbook = CalamineWorkbook.from_path(path, load_tables=False)
     except (CalamineError, OSError, ValueError) as error:
         raise WorkbookReadError(
             f"'{path.name}' is damaged and cannot be read ({_first_line(error)})"
@@ -116,42 +126,86 @@ def read_tables(
     # The cyclic GC would scan the millions of fresh cell objects again and again
     # (calamine's to_python runs 5x slower with it on); cells hold no cycles.
     with _gc_paused(), workbook, zipfile.ZipFile(path) as archive:
-        parts, table_sheets = _package_map(archive)
-        sources = _find_sources(workbook, table_sheets)
-        # Error cells are found in the XML on a second thread while calamine,
-        # which releases the GIL, parses the sheets.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="abmxl-errors") as scanner:
+        package = _package_map(archive)
+        worksheets = [
+            meta.name for meta in workbook.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet
+        ]
+        inventory = BookInventory(
+            tuple(worksheets),
+            tuple(TableInfo(t.name, t.sheet) for t in package.tables if t.sheet in worksheets),
+        )
+        sources = find_sources(inventory)
+        needed = list(dict.fromkeys(source.sheet for source in sources.values()))
+        percent_styles = _percent_styles(archive)
+        # Error cells and percent formats are found in the XML on a second thread
+        # while calamine, which releases the GIL, parses the sheets.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="abmxl-scan") as scanner:
             scans = {
-                name: scanner.submit(_error_cells, archive, parts.get(source.sheet))
-                for name, source in sources.items()
-                if source.sheet is not None
+                sheet: scanner.submit(
+                    _scan_cells, archive, package.sheet_parts.get(sheet), percent_styles
+                )
+                for sheet in needed
             }
+            grids: dict[str, Grid] = {}
+            last_use = {source.sheet: name for name, source in sources.items()}
             for name, source in sources.items():
                 say(f"Reading {name}")
-                try:
-                    loaded = _load(workbook, source)
-                except (CalamineError, ValueError) as error:
-                    raise WorkbookReadError(
-                        f"'{path.name}' is damaged: the {source.sheet or name} sheet cannot be "
-                        f"read ({_first_line(error)})"
-                    ) from error
-                if loaded is None:
-                    continue
-                if name not in scans:
-                    scans[name] = scanner.submit(_error_cells, archive, parts.get(loaded.sheet))
-                tables[name] = _raw_table(loaded, scans[name].result())
+                if source.sheet not in grids:
+                    grids[source.sheet] = _load_sheet(
+                        path, workbook, source.sheet, scans[source.sheet].result()
+                    )
+                grid = grids[source.sheet]
+                if source.table is None:
+                    raw = range_raw(source.sheet, source.describe(), grid)
+                    tables[name] = raw or RawTable(
+                        source.sheet, pd.DataFrame(dtype=object), source.describe(), False
+                    )
+                else:
+                    part = package.table(source.table)
+                    tables[name] = _table(source, part, grid)
+                if last_use[source.sheet] == name:
+                    del grids[source.sheet]  # the bulk of the memory: free it now
+    return BookInputs(path.name, tables, sheet_names)
 
-    for name, spec in INPUT_SHEETS.items():
-        if spec.required and name in sources and name not in tables:
-            raise WorkbookReadError(
-                f"the {sources[name].sheet or name} sheet of '{path.name}' is empty: "
-                f"it needs a header row with {', '.join(spec.required_columns)}"
-            )
+
+def _table(source: Source, part: _TablePart, grid: Grid) -> RawTable:
+    top, left, bottom, right = part.bounds
+    used_bottom = grid.top + grid.cells.shape[0] - 1
+    below = grid.region(bottom + 1, left, used_bottom, right) if used_bottom > bottom else None
+    return table_raw(
+        source.sheet,
+        source.describe(),
+        grid.region(top, left, bottom, right),
+        header_rows=part.header_rows,
+        totals_rows=part.totals_rows,
+        column_names=list(part.columns),
+        below=below,
+    )
+
+
+def _load_sheet(
+    path: Path,
+    workbook: CalamineWorkbook,
+    sheet_name: str,
+    scan: Scan,
+) -> Grid:
+    """A worksheet's used range as a ``Grid``, error cells and percent flags in place."""
     try:
-        check_required(tables, path.name, sheet_names)
-    except InputError as error:
-        raise WorkbookReadError(str(error)) from None
-    return tables
+        sheet = workbook.get_sheet_by_name(sheet_name)
+        rows = sheet.to_python() if sheet.start is not None else []
+    except (CalamineError, ValueError) as error:
+        raise WorkbookReadError(
+            f"'{path.name}' is damaged: the {sheet_name} sheet cannot be "
+            f"read ({_first_line(error)})"
+        ) from error
+    top, left = sheet.start if sheet.start is not None else (0, 0)
+    cells = _cell_array(rows, max((len(row) for row in rows[:1]), default=0))
+    del rows
+    errors, percent_cells = scan
+    _place_errors(cells, top, left, errors)
+    percent = np.zeros(cells.shape, dtype=bool)
+    _place_flags(percent, top, left, percent_cells)
+    return Grid(cells, top, left, percent)
 
 
 @contextmanager
@@ -244,108 +298,7 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0]
 
 
-# --- where each input table is ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Source:
-    sheet: str | None  # worksheet name; None until calamine tells (a table we could not place)
-    table: str | None  # Excel Table name, or None: the sheet's first non-empty row is the header
-
-
-def _find_sources(workbook: CalamineWorkbook, table_sheets: dict[str, str]) -> dict[str, _Source]:
-    """Where each input sheet's data is: a Table of that name, else a worksheet of that name."""
-    worksheets = [
-        meta.name for meta in workbook.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet
-    ]
-    table_names = workbook.table_names or []
-    sources: dict[str, _Source] = {}
-    for name in INPUT_SHEETS:
-        table = match_name(name, table_names)
-        if table is not None:
-            sources[name] = _Source(table_sheets.get(table.casefold()), table)
-            continue
-        sheet = match_name(name, worksheets)
-        if sheet is not None:
-            sources[name] = _Source(sheet, None)
-    return sources
-
-
-# --- cells -> RawTable --------------------------------------------------------
-
-
-@dataclass
-class _Loaded:
-    """A source's cells as calamine gave them and where they sit (0-based)."""
-
-    sheet: str
-    header: list[object]
-    rows: list[list[object]]
-    first_row: int  # worksheet row of the first data row
-    first_col: int  # worksheet column of the first header cell
-
-
-def _load(workbook: CalamineWorkbook, source: _Source) -> _Loaded | None:
-    """The source's header and data rows, or None for an empty sheet."""
-    if source.table is not None:
-        table = workbook.get_table_by_name(source.table)
-        if table.start is None:
-            return None
-        first_row, first_col = table.start
-        return _Loaded(table.sheet, list(table.columns), table.to_python(), first_row, first_col)
-    if source.sheet is None:
-        return None
-    sheet = workbook.get_sheet_by_name(source.sheet)
-    if sheet.start is None:
-        return None
-    rows = sheet.to_python()
-    header_at = next((i for i, row in enumerate(rows) if any(v != "" for v in row)), None)
-    if header_at is None:
-        return None
-    first_row, first_col = sheet.start
-    return _Loaded(
-        source.sheet, rows[header_at], rows[header_at + 1 :], first_row + header_at + 1, first_col
-    )
-
-
-def _raw_table(loaded: _Loaded, errors: list[tuple[int, int, str]]) -> RawTable:
-    keep, names = _columns(loaded.header)
-    cells = _cell_array(loaded.rows, len(loaded.header))
-    loaded.rows = []  # the row lists are the bulk of the memory: free them now
-    _place_errors(cells, loaded.first_row, loaded.first_col, errors)
-    if keep != list(range(cells.shape[1])):
-        cells = cells[:, keep]
-    frame = pd.DataFrame(
-        cells,
-        columns=pd.Index(names, dtype=object),
-        index=pd.RangeIndex(loaded.first_row + 1, loaded.first_row + 1 + len(cells)),
-        dtype=object,
-        copy=False,
-    )
-    return RawTable(sheet=loaded.sheet, frame=frame)
-
-
-def _columns(header: list[object]) -> tuple[list[int], list[str]]:
-    """Positions and names of the named columns.
-
-    A header repeated under another spelling ("Fit Score" after "FIT_SCORE") is
-    kept: the engine reads the first and reports the other in DataIssues, as it
-    does for a book read through xlwings.
-    """
-    keep: list[int] = []
-    names: list[str] = []
-    for position, cell in enumerate(header):
-        name = _header_text(cell)
-        if name.strip():
-            keep.append(position)
-            names.append(name)
-    return keep, names
-
-
-def _header_text(cell: object) -> str:
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))  # a header typed as 2026 reads "2026", not "2026.0"
-    return "" if cell is None else str(cell)
+# --- cells --------------------------------------------------------------------
 
 
 def _cell_array(rows: list[list[object]], width: int) -> np.ndarray:
@@ -361,53 +314,92 @@ def _cell_array(rows: list[list[object]], width: int) -> np.ndarray:
     return cells
 
 
-# --- Excel error cells --------------------------------------------------------
-#
-# python-calamine returns "" for an error cell, the same as for an empty one. A
-# #DIV/0! in an amount column is not a blank amount (which a refresh repairs as
-# 0), so the reader finds error cells in the worksheet XML itself: they are the
-# cells with t="e". The scan is a byte search of the decompressed part.
+# --- the package: sheet parts, Tables, styles ----------------------------------
 
-_ERROR_MARKS = (b't="e"', b"t='e'")
-_CELL_OPEN = re.compile(rb"<(?:\w+:)?c\b[^>]*>")
-_CELL_REF = re.compile(rb"""\br=["']([A-Z]+)([0-9]+)["']""")
-_ERROR_TYPE = re.compile(rb"""\st=["']e["']""")
-_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-_CELL_CLOSE = re.compile(rb"</(?:\w+:)?c>")
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_CHUNK = 1 << 22
-_OVERLAP = 512  # longer than any cell's opening tag
 
 
-def _package_map(archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
-    """Worksheet name -> its part, and Table name (casefolded) -> its worksheet's name.
+@dataclass(frozen=True)
+class _TablePart:
+    """An Excel Table as its part describes it; ``bounds`` = (top, left, bottom, right),
+    0-based and inclusive, header and totals rows included."""
 
-    Read from workbook.xml, the relationship parts and the table parts, all
-    small; an entry that cannot be resolved is simply left out.
+    name: str
+    sheet: str
+    bounds: tuple[int, int, int, int]
+    header_rows: int
+    totals_rows: int
+    columns: tuple[str, ...]
+
+
+@dataclass
+class _Package:
+    sheet_parts: dict[str, str]  # worksheet name -> its part
+    tables: list[_TablePart]
+
+    def table(self, name: str) -> _TablePart:
+        return next(table for table in self.tables if table.name == name)
+
+
+def _package_map(archive: zipfile.ZipFile) -> _Package:
+    """Worksheet parts and Tables, from workbook.xml, the relationship parts and the
+    table parts, all small; an entry that cannot be resolved is simply left out.
+
+    Relationship ids are resolved by namespace (ElementTree), whatever prefix the
+    part declares, and wherever it declares it.
     """
-    sheet_parts: dict[str, str] = {}
-    table_sheets: dict[str, str] = {}
+    package = _Package({}, [])
     book = _xml(archive, "xl/workbook.xml")
-    book_rels = _relationships(archive, "xl/workbook.xml")
     if book is None:
-        return sheet_parts, table_sheets
+        return package
+    book_rels = _relationships(archive, "xl/workbook.xml")
     for sheet in book.iter(f"{_MAIN}sheet"):
         part = book_rels.get(sheet.get(_REL_ID, ""), ("", ""))[1]
         if part:
-            sheet_parts[sheet.get("name", "")] = part
-    for sheet_name, part in sheet_parts.items():
+            package.sheet_parts[sheet.get("name", "")] = part
+    for sheet_name, part in package.sheet_parts.items():
         for kind, target in _relationships(archive, part).values():
             if not kind.endswith("/table"):
                 continue
-            table = _xml(archive, target)
-            if table is None:
-                continue
-            for attribute in ("name", "displayName"):
-                if table.get(attribute):
-                    table_sheets[table.get(attribute, "").casefold()] = sheet_name
-    return sheet_parts, table_sheets
+            table = _table_part(_xml(archive, target), sheet_name)
+            if table is not None:
+                package.tables.append(table)
+    return package
+
+
+def _table_part(table: ElementTree.Element | None, sheet: str) -> _TablePart | None:
+    if table is None:
+        return None
+    name = table.get("displayName") or table.get("name")
+    ref = table.get("ref", "")
+    match = re.fullmatch(r"\$?([A-Za-z]+)\$?([0-9]+)(?::\$?([A-Za-z]+)\$?([0-9]+))?", ref)
+    if not name or match is None:
+        return None
+    first_col, first_row, last_col, last_row = match.groups()
+    bounds = (
+        int(first_row) - 1,
+        column_index(first_col.upper()),
+        int(last_row or first_row) - 1,
+        column_index((last_col or first_col).upper()),
+    )
+    columns = tuple(column.get("name", "") for column in table.iter(f"{_MAIN}tableColumn"))
+    return _TablePart(
+        name,
+        sheet,
+        bounds,
+        header_rows=_count(table.get("headerRowCount"), 1),
+        totals_rows=_count(table.get("totalsRowCount"), 0),
+        columns=columns,
+    )
+
+
+def _count(value: str | None, default: int) -> int:
+    try:
+        return max(int(value), 0) if value is not None else default
+    except ValueError:
+        return default
 
 
 def _xml(archive: zipfile.ZipFile, part: str) -> ElementTree.Element | None:
@@ -433,19 +425,162 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, 
     return found
 
 
-def _error_cells(archive: zipfile.ZipFile, part: str | None) -> list[tuple[int, int, str]]:
-    """``(row, column, text)`` 0-based of every error cell of a worksheet part."""
+# Number formats Excel shows as a percentage: built-ins 9 (0%) and 10 (0.00%),
+# and custom codes with a % outside quotes, escapes and [brackets].
+_PERCENT_BUILTINS = frozenset({9, 10})
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def is_percent_format(code: str) -> bool:
+    r"""True when a number format code shows its number as a percentage.
+
+    >>> [is_percent_format(c) for c in ("0%", '0.0"%"', "0.00\\%", "[Red]0.0%;-0%", "General")]
+    [True, False, False, True, False]
+    """
+    return "%" in _FORMAT_LITERALS.sub("", code)
+
+
+def _percent_styles(archive: zipfile.ZipFile) -> frozenset[int]:
+    """Indices of the cell styles (``s=`` of a cell: styles.xml cellXfs) whose number
+    format is a percentage."""
+    styles = _xml(archive, "xl/styles.xml")
+    if styles is None:
+        return frozenset()
+    percent_ids = set(_PERCENT_BUILTINS)
+    for number_format in styles.iter(f"{_MAIN}numFmt"):
+        try:
+            format_id = int(number_format.get("numFmtId", ""))
+        except ValueError:
+            continue
+        if is_percent_format(number_format.get("formatCode", "")):
+            percent_ids.add(format_id)
+        else:
+            percent_ids.discard(format_id)  # a custom code may redefine a built-in id
+    cell_xfs = styles.find(f"{_MAIN}cellXfs")
+    if cell_xfs is None:
+        return frozenset()
+    found = set()
+    for index, xf in enumerate(cell_xfs.iter(f"{_MAIN}xf")):
+        try:
+            if int(xf.get("numFmtId", "0")) in percent_ids:
+                found.add(index)
+        except ValueError:
+            continue
+    return frozenset(found)
+
+
+# --- Excel error cells and percent formats -------------------------------------
+#
+# python-calamine returns "" for an error cell, the same as for an empty one. A
+# #DIV/0! in an amount column is not a blank amount (which a refresh repairs as
+# 0), so the reader finds error cells in the worksheet XML itself: they are the
+# cells with t="e". calamine gives no number formats either, so the same pass
+# finds the cells whose style (s="N") is a percent format. Both are byte
+# searches of the decompressed part, done by the regex engine in C.
+
+_ERROR_MARKS = (b't="e"', b"t='e'")
+_CELL_OPEN = re.compile(rb"<(?:\w+:)?c\b[^>]*>")
+_CELL_REF = re.compile(rb"""\br=["']([A-Z]+)([0-9]+)["']""")
+_ERROR_TYPE = re.compile(rb"""\st=["']e["']""")
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_CELL_CLOSE = re.compile(rb"</(?:\w+:)?c>")
+_CHUNK = 1 << 22
+_OVERLAP = 512  # longer than any cell's opening tag
+
+Scan = tuple[list[tuple[int, int, str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class _StyleMarks:
+    """The style attributes of some styles as writers spell them (`` s="9"``)."""
+
+    marks: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, styles: frozenset[int]) -> _StyleMarks | None:
+        if not styles:
+            return None
+        numbers = [str(index).encode() for index in sorted(styles)]
+        return cls(tuple(b" s=" + q + n + q for n in numbers for q in (b'"', b"'")))
+
+    def cells(self, buffer: bytes, start: int, stop: int) -> list[tuple[bytes, bytes]]:
+        """(column letters, row number) of the styled cells whose marks lie in [start, stop).
+
+        The marks are found at C speed (``bytes.find``); each is then checked to
+        sit in a cell's opening tag (not in text, not on a styled ``<row>``).
+        ``<c r="B7" s="9"``, as Excel, openpyxl and XlsxWriter write it, is read
+        directly; anything else through the tag's regex.
+        """
+        found: list[tuple[bytes, bytes]] = []
+        marks = self.marks
+        if buffer.find(b"'", start, stop) < 0:  # no single-quoted attribute here
+            marks = tuple(mark for mark in marks if not mark.endswith(b"'"))
+        for position in _find_all(buffer, marks, start, stop):
+            tag = buffer.rfind(b"<", 0, position)
+            if buffer.startswith(b'<c r="', tag):
+                end = buffer.find(b'"', tag + 6, position)
+                reference = _REFERENCE.fullmatch(buffer, tag + 6, end) if end > 0 else None
+                if reference is not None:
+                    found.append(reference.groups())
+                    continue
+            opening = _CELL_OPEN.match(buffer, tag) if tag >= 0 else None
+            if opening is None or opening.end() <= position:
+                continue  # a mark in text or on another element (a styled row)
+            reference = _CELL_REF.search(opening.group())
+            if reference is not None:
+                found.append(reference.groups())
+        return found
+
+
+_REFERENCE = re.compile(rb"([A-Z]+)([0-9]+)")
+
+
+def _find_all(buffer: bytes, marks: tuple[bytes, ...], start: int, stop: int) -> list[int]:
+    found = []
+    for mark in marks:
+        at = buffer.find(mark, start, stop)
+        while at >= 0:
+            found.append(at)
+            at = buffer.find(mark, at + 1, stop)
+    return found
+
+
+def _scan_cells(archive: zipfile.ZipFile, part: str | None, percent_styles: frozenset[int]) -> Scan:
+    """0-based ``(row, column, text)`` of every error cell and ``(row, column)`` of every
+    percent-formatted cell of a worksheet part."""
     if part is None:
-        return []
+        return [], np.empty((0, 2), dtype=np.int64)
+    errors: list[tuple[int, int, str]] = []
+    percent: list[tuple[bytes, bytes]] = []
     try:
-        return list(_scan_errors(archive, part))
+        _scan(archive, part, errors, percent, _StyleMarks.of(percent_styles))
     except (KeyError, zipfile.BadZipFile, OSError, EOFError):
-        return []  # calamine read the sheet; a part we cannot scan has nothing to add
+        # calamine read the sheet; a part we cannot scan has nothing to add
+        return [], np.empty((0, 2), dtype=np.int64)
+    return errors, _positions(percent)
 
 
-def _scan_errors(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[int, int, str]]:
+def _positions(references: list[tuple[bytes, bytes]]) -> np.ndarray:
+    """(letters, digits) cell references -> an (n, 2) array of 0-based (row, column)."""
+    if not references:
+        return np.empty((0, 2), dtype=np.int64)
+    letters, digits = zip(*references, strict=True)
+    rows = np.array(digits, dtype=bytes).astype(np.int64) - 1
+    unique, inverse = np.unique(np.array(letters, dtype=bytes), return_inverse=True)
+    columns = np.array([column_index(text.decode()) for text in unique], dtype=np.int64)
+    return np.column_stack([rows, columns[inverse]])
+
+
+def _scan(
+    archive: zipfile.ZipFile,
+    part: str,
+    errors: list[tuple[int, int, str]],
+    percent: list[tuple[bytes, bytes]],
+    styled: _StyleMarks | None,
+) -> None:
     buffer = b""
     scanned = 0  # bytes at the start of ``buffer`` kept as context, already searched
+    styled_from = 0  # where the search for styled cells goes on
     with archive.open(part) as stream:
         while True:
             chunk = stream.read(_CHUNK)
@@ -473,11 +608,19 @@ def _scan_errors(archive: zipfile.ZipFile, part: str) -> Iterator[tuple[int, int
                 if reference is not None and value is not None:
                     letters, number = reference.groups()
                     text = value.group(1).decode("utf-8", "replace")
-                    yield int(number) - 1, column_index(letters.decode()), text
+                    errors.append((int(number) - 1, column_index(letters.decode()), text))
+            # Styled cells: every tag starting before the last "<" of the searched
+            # bytes ends before it (a tag holds no "<"), so [styled_from, cut) holds
+            # whole tags only; the search goes on from ``cut`` next round.
+            cut = len(buffer) if final else buffer.rfind(b"<", styled_from, resume)
+            cut = max(cut, styled_from)
+            if styled is not None:
+                percent.extend(styled.cells(buffer, styled_from, cut))
             if final:
                 return
-            keep_from = max(resume - _OVERLAP, 0)
+            keep_from = max(min(resume - _OVERLAP, cut), 0)
             scanned = resume - keep_from
+            styled_from = cut - keep_from
             buffer = buffer[keep_from:]
 
 
@@ -499,8 +642,23 @@ def _place_errors(
     """Put each error cell that falls inside ``cells`` there as a ``CellError``."""
     if not errors:
         return
-    rows = np.array([e[0] for e in errors]) - first_row
-    cols = np.array([e[1] for e in errors]) - first_col
-    inside = (rows >= 0) & (rows < cells.shape[0]) & (cols >= 0) & (cols < cells.shape[1])
+    rows, cols, inside = _inside(cells.shape, first_row, first_col, [e[:2] for e in errors])
     values = np.array([CellError(e[2]) for e in errors], dtype=object)
     cells[rows[inside], cols[inside]] = values[inside]
+
+
+def _place_flags(flags: np.ndarray, first_row: int, first_col: int, positions: np.ndarray) -> None:
+    """Set the flags at the 0-based worksheet ``positions`` that fall inside ``flags``."""
+    if not len(positions):
+        return
+    rows, cols, inside = _inside(flags.shape, first_row, first_col, positions)
+    flags[rows[inside], cols[inside]] = True
+
+
+def _inside(
+    shape: tuple[int, ...], first_row: int, first_col: int, positions: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    where = np.array(positions, dtype=np.int64).reshape(-1, 2)
+    rows, cols = where[:, 0] - first_row, where[:, 1] - first_col
+    inside = (rows >= 0) & (rows < shape[0]) & (cols >= 0) & (cols < shape[1])
+    return rows, cols, inside

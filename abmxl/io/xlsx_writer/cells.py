@@ -18,28 +18,18 @@ from abmxl.io.cellref import column_letters
 from abmxl.io.content import FMT_DATE, FMT_DATETIME
 from abmxl.io.xlsx_writer.styles import Styles
 from abmxl.io.xlsx_writer.xmltext import is_missing, number_text, number_texts, t_elements
+from abmxl.serials import date_serial, datetime64_serials
 
 
 class Dates:
-    """Serial numbers in the workbook's date system (1900 or 1904)."""
+    """Serial numbers in the workbook's date system (1900 or 1904): ``abmxl.serials``."""
 
     def __init__(self, date1904: bool) -> None:
         self.date1904 = date1904
-        self.epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
-        self.first = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1900, 1, 1)
 
     def serial(self, value: dt.date) -> float | None:
         """None for dates Excel cannot hold (before its epoch)."""
-        if not isinstance(value, dt.datetime):
-            value = dt.datetime(value.year, value.month, value.day)
-        value = value.replace(tzinfo=None)
-        if value < self.first:
-            return None
-        days = (value - self.epoch) / dt.timedelta(days=1)
-        # Excel's 1900 system counts a 29 Feb 1900 that never was.
-        if not self.date1904 and value < dt.datetime(1900, 3, 1):
-            days -= 1
-        return days
+        return date_serial(value, date1904=self.date1904)
 
     def serials(self, values: np.ndarray) -> np.ndarray | None:
         """Vectorized ``serial``; None when some value needs the slow path."""
@@ -49,13 +39,8 @@ class Dates:
             return None
         if stamps.tz is not None:
             stamps = stamps.tz_localize(None)
-        if (stamps[stamps.notna()] < pd.Timestamp(self.first)).any():
-            return None
-        days = (stamps - pd.Timestamp(self.epoch)) / pd.Timedelta(days=1)
-        days = np.asarray(days, dtype=float)
-        if not self.date1904:
-            days = np.where(np.asarray(stamps < pd.Timestamp(1900, 3, 1)), days - 1, days)
-        return days
+        days, early = datetime64_serials(stamps.to_numpy("datetime64[ns]"), date1904=self.date1904)
+        return None if early.any() else days
 
 
 class CellWriter:
