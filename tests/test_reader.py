@@ -411,18 +411,18 @@ ERROR_CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
             d / "m.xlsx",
             lambda wb: (wb.add_worksheet("Accounts"), _minimal_opportunities(wb)),
         ),
-        "the Accounts sheet of 'm.xlsx' is empty: it needs a header row with account_id, fit_score",
+        "the Accounts sheet of 'm.xlsx' is empty: it needs a header row with account_id",
     ),
     "missing required column": (
         lambda d: _book(
             d / "m.xlsx",
             lambda wb: (
-                wb.add_worksheet("Accounts").write_row(0, 0, ["Account ID", "Name", "Intent"]),
+                wb.add_worksheet("Accounts").write_row(0, 0, ["Company Code", "Intent"]),
                 _minimal_opportunities(wb),
             ),
         ),
-        "the Accounts sheet of 'm.xlsx' lacks the required column fit_score "
-        "(headers found: Account ID, Name, Intent)",
+        "'m.xlsx' cannot be refreshed: Accounts: no column for account_id "
+        '(closest header: "Company Code"); add it to ColumnMap or rename the header',
     ),
     "missing required columns of an optional sheet": (
         lambda d: _book(
@@ -433,8 +433,8 @@ ERROR_CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
                 wb.add_worksheet("Engagement").write_row(0, 0, ["Date", "Account"]),
             ),
         ),
-        "the Engagement sheet of 'm.xlsx' lacks the required columns account_id, channel "
-        "(headers found: Date, Account)",
+        "'m.xlsx' cannot be refreshed: Engagement: no column for channel "
+        '(closest header: "Date"); add it to ColumnMap or rename the header',
     ),
 }
 
