@@ -27,9 +27,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from abmxl.sample_exports import CRM_EXPORTS, ExportTable, export_tables
 from abmxl.schema import DEFAULT_CHANNEL_WEIGHTS, DEFAULT_SETTINGS, INPUT_SHEETS
 
-__all__ = ["generate"]
+# ``export_tables``: the same data the way Salesforce, HubSpot and Maven export it.
+__all__ = ["CRM_EXPORTS", "ExportTable", "export_tables", "generate"]
 
 # --- word lists -------------------------------------------------------------
 

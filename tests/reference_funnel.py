@@ -490,23 +490,18 @@ def header_cell(value: object) -> str:
 
 
 def find_columns(headers: list[str], sheet: str) -> dict[str, int]:
-    """Column -> header position: own names first, then synonyms in order."""
+    """Column -> header position: each column its own name, else its synonyms in order."""
     columns = list(SYNONYMS[sheet])
     keys = [loose(h) if h else "" for h in headers]
     found: dict[str, int] = {}
     taken: set[int] = set()
-    for wanted_of in (lambda c: [c], lambda c: [s.header for s in SYNONYMS[sheet][c]]):
-        for column in columns:
-            if column in found:
-                continue
-            for wanted in wanted_of(column):
-                hits = [
-                    i for i, k in enumerate(keys) if k and k == loose(wanted) and i not in taken
-                ]
-                if hits:
-                    found[column] = hits[0]
-                    taken.add(hits[0])
-                    break
+    for column in columns:  # ingest.md section 3: each column in turn, name then synonyms
+        for wanted in [column, *(s.header for s in SYNONYMS[sheet][column])]:
+            hits = [i for i, k in enumerate(keys) if k and k == loose(wanted) and i not in taken]
+            if hits:
+                found[column] = hits[0]
+                taken.add(hits[0])
+                break
     if sheet == "Accounts" and "account_name" not in found and "account_id" in found:
         found["account_name"] = found["account_id"]
     return found

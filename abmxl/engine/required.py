@@ -39,7 +39,8 @@ def missing_inputs(tables: Mapping[str, RawTable | None]) -> tuple[list[str], li
             continue
         located = locate(table, spec, column_map.for_sheet(name))
         for column in located.match.missing(spec):
-            closest = closest_header(column, spec, located.headers)
+            used = set(located.match.positions.values())
+            closest = closest_header(column, spec, located.headers, used)
             found = f'closest header: "{closest}"' if closest else "no headers found"
             columns.append(f"{name}: no column for {column} ({found})")
     return absent, columns

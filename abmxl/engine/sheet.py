@@ -221,10 +221,13 @@ class InputSheet:
         if located.header_row is not None:
             source += f", header row {located.header_row}"
         self.info.source = source
+        positions = located.match.positions
         self.info.columns = {
             name: located.headers[pos]
-            for name, pos in located.match.positions.items()
+            for name, pos in positions.items()
             if header_key(located.headers[pos]) != header_key(name)
+            # account_name read from the account_id column goes without saying
+            and not (name == "account_name" and pos == positions.get("account_id"))
         }
         if raw.rows_below is not None and raw.rows_below[1] > 0:
             first, count = raw.rows_below

@@ -6,17 +6,18 @@ for a plain range the header row is the first of the first 20 non-blank rows
 in which every required column is found, and the rows above it are titles.
 
 Matching ignores case, spaces, underscores, hyphens and dots. A ColumnMap row
-wins; then every column takes the first header (left to right) equal to its
-own name; then each column still without one tries its synonyms
-(``synonyms.SYNONYMS``) in order. A header serves one column only, except
-that ``account_name`` falls back to the ``account_id`` column.
+wins; then, column by column in the input's order, each column takes the
+first header (left to right) equal to its own name, else to its first
+synonym (``synonyms.SYNONYMS``) that is there, and so on. A header serves one
+column only, except that ``account_name`` falls back to the ``account_id``
+column (a list with only ``Account Name`` uses it for both).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,15 +101,12 @@ def match_columns(
     for column, header in (mapped or {}).items():
         if column in names and not take(column, header):
             match.mapped_missing.append(column)
-    for column in names:
-        if column not in match.positions:
-            take(column, column)
     synonyms = SYNONYMS.get(spec.name, {})
     for column in names:
         if column in match.positions:
             continue
-        for synonym in synonyms.get(column, ()):
-            if take(column, synonym.header):
+        for wanted in (column, *(s.header for s in synonyms.get(column, ()))):
+            if take(column, wanted):
                 break
     own_names = {header_key(c) for c in match.positions}
     match.duplicates = [p for p, k in enumerate(keys) if p not in used and k in own_names]
@@ -118,14 +116,22 @@ def match_columns(
     return match
 
 
-def closest_header(column: str, spec: SheetSpec, headers: Sequence[object]) -> str | None:
-    """The header most like ``column`` or one of its synonyms (difflib ratio), or None."""
+def closest_header(
+    column: str, spec: SheetSpec, headers: Sequence[object], used: Collection[int] = ()
+) -> str | None:
+    """The free header most like ``column`` or one of its synonyms (difflib ratio), or None.
+
+    Headers already filling another column (positions in ``used``) are offered
+    only when no other header is there.
+    """
+    if all(p in used for p, h in enumerate(headers) if header_key(h)):
+        used = ()
     candidates = [column, *(s.header for s in SYNONYMS.get(spec.name, {}).get(column, ()))]
     wanted = [header_key(c) for c in candidates]
     best, best_ratio = None, 0.0
-    for header in headers:
+    for position, header in enumerate(headers):
         key = header_key(header)
-        if not key:
+        if not key or position in used:
             continue
         ratio = max(difflib.SequenceMatcher(None, key, w).ratio() for w in wanted)
         if ratio > best_ratio:
@@ -179,13 +185,14 @@ def locate(raw: RawTable, spec: SheetSpec, mapped: Mapping[str, str] | None = No
     # top of the range is looked at, a few rows at a time.
     head = frame.iloc[: HEADER_SEARCH_ROWS * 5]
     filled = np.flatnonzero(_row_filled(head))[:HEADER_SEARCH_ROWS]
-    best: tuple[int, int, ColumnMatch] | None = None  # (found, position, match)
+    # Without a complete header row, the row most like one is reported.
+    best: tuple[tuple[int, int], int, ColumnMatch] | None = None  # (score, position, match)
     for position in filled:
         headers = [header_text(h) for h in head.iloc[position].tolist()]
         match = match_columns(headers, spec, mapped)
-        found = len(spec.required_columns) - len(match.missing(spec))
-        if best is None or found > best[0]:
-            best = (found, int(position), match)
+        score = (len(spec.required_columns) - len(match.missing(spec)), len(match.positions))
+        if best is None or score > best[0]:
+            best = (score, int(position), match)
         if not match.missing(spec):
             break
     if best is None:
