@@ -27,9 +27,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from abmxl.sample_exports import CRM_EXPORTS, ExportTable, export_tables
 from abmxl.schema import DEFAULT_CHANNEL_WEIGHTS, DEFAULT_SETTINGS, INPUT_SHEETS
 
-__all__ = ["generate"]
+# ``export_tables``: the same data the way Salesforce, HubSpot and Maven export it.
+__all__ = ["CRM_EXPORTS", "ExportTable", "export_tables", "generate"]
 
 # --- word lists -------------------------------------------------------------
 
@@ -126,6 +128,8 @@ _EXPANSION_P = np.array([0.7, 0.15, 0.1, 0.05])
 
 _SPEND_CATEGORIES = ("Marketing", "Sales", "Overhead")
 _SPEND_CATEGORY_SHARE = np.array([0.6, 0.3, 0.1])
+# The channel each category's spend buys (Overhead buys none: blank channel).
+_SPEND_CHANNELS = {"Marketing": "ad_click", "Sales": "event", "Overhead": None}
 # Tier 1, 2, 3, non-target (0) and program-wide (blank) shares of a month's spend.
 _SPEND_TIERS = (1.0, 2.0, 3.0, 0.0, np.nan)
 _SPEND_TIER_SHARE = np.array([0.35, 0.25, 0.15, 0.05, 0.2])
@@ -499,6 +503,12 @@ def _spend(rng: np.random.Generator, n_accounts: int, as_of: np.datetime64) -> p
             "tier": tier,
             "category": _text(category),
             "amount": amount,
+            "channel": _text(
+                np.array(
+                    [_SPEND_CHANNELS[c] for c in _SPEND_CATEGORIES] * (month.size // n_categories),
+                    dtype=object,
+                )
+            ),
         }
     )
 

@@ -59,7 +59,8 @@ ACCOUNTS = SheetSpec(
         ("region", "text"),
         ("employees", "number"),
         ("annual_revenue", "number"),
-        ("fit_score", "number", True),
+        # ingest.md section 3: optional; without it every account counts as fit.
+        ("fit_score", "number"),
         ("intent_score", "number"),
         ("expected_acv", "number"),
         ("tier_override", "number"),
@@ -109,6 +110,8 @@ SPEND = SheetSpec(
         ("tier", "number"),
         ("category", "text"),
         ("amount", "number", True),
+        # analytics.md: spend per channel (blank = not tied to one channel).
+        ("channel", "text"),
     ),
 )
 SURVEYS = SheetSpec(
@@ -129,6 +132,23 @@ INPUT_SHEETS: dict[str, SheetSpec] = {
         SURVEYS,
     )
 }
+
+# ingest.md sections 3 and 4: the analyst's own headers and values, optional.
+COLUMN_MAP = SheetSpec(
+    "ColumnMap", _cols(("sheet", "text", True), ("column", "text", True), ("header", "text", True))
+)
+VALUE_MAP = SheetSpec(
+    "ValueMap",
+    _cols(
+        ("sheet", "text", True),
+        ("column", "text", True),
+        ("value", "text", True),
+        ("means", "text", True),
+    ),
+)
+MAPPING_SHEETS: dict[str, SheetSpec] = {s.name: s for s in (COLUMN_MAP, VALUE_MAP)}
+# Every table a reader looks for: the inputs, then the two mapping tables.
+READ_SHEETS: dict[str, SheetSpec] = {**INPUT_SHEETS, **MAPPING_SHEETS}
 
 FUNNEL_SUMMARY_SHEET = "Funnel Summary"
 ACCOUNT_SCORES_SHEET = "Account Scores"

@@ -9,11 +9,16 @@ dicts and ``datetime`` only. It shares no code with ``abmxl.engine`` or
 that two independent readings of the spec must agree, so the differential
 tests in ``test_engine_reference.py`` catch a slip in either.
 
-Where the spec is silent the choices of ``docs/funnel.md`` are followed, each
-marked ``docs/funnel.md`` below. Cleaning covers every row rule of the spec;
-sheet-level problems (a missing sheet or required column, duplicate headers)
-are not modelled, so the reference is for books whose headers are complete.
-Speed is irrelevant here: it runs on books of a few hundred rows.
+Where the spec is silent the choices of ``docs/funnel.md`` and
+``docs/ingest.md`` are followed, each marked below. Cleaning covers every row
+rule of workbook.md and ingest.md (header rows of plain ranges, synonyms,
+total rows and footers, values as CRMs write them, bad optional cells kept as
+blank); of the sheet-level problems only a missing fit_score column and an
+ambiguous day/month order are modelled, so the reference is for books whose
+required headers are complete. The synonyms are the one thing shared with
+the engine: they are data (``abmxl.engine.ingest.synonyms.SYNONYMS``), and
+how they are matched is written again here. Speed is irrelevant: it runs on
+books of a few hundred rows.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from abmxl.engine.ingest.synonyms import SYNONYMS
 from abmxl.engine.model import RawTable
 
 STAGE_NAMES = ("Target", "Engaged", "Opportunity", "Won", "Retained", "Expanded")
@@ -124,11 +130,19 @@ TYPE_WORDS = {
     "existingbusiness": "Expansion",
 }
 
-PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})([ T](\d{2}):(\d{2})(:(\d{2})(\.\d+)?)?)?$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-YES_WORDS = {"y", "yes", "true", "1"}
-NO_WORDS = {"n", "no", "false", "0"}
+YES_WORDS = {"y", "yes", "true", "1", "x", "✓", "✔", "☑"}
+NO_WORDS = {"n", "no", "false", "0", "-", "✗", "✘"}
+# ingest.md section 4: currency marks that may stand before or after a number.
+CURRENCY_MARKS = sorted(
+    "US$ CA$ AU$ NZ$ HK$ S$ R$ A$ C$ $ € £ ¥ ₹ ₩ ₽ ₺ ₪ ฿ ₫ zł kr Fr. CHF USD EUR GBP JPY "
+    "INR CAD AUD NZD CNY RMB HKD SGD SEK NOK DKK PLN CZK HUF BRL MXN ZAR KRW RUB TRY ILS AED "
+    "SAR THB".split(),
+    key=len,
+    reverse=True,
+)
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+SETTINGS_CONTEXT = {"decimal": ".", "date_order": "auto"}
 
 
 class Unreadable(Exception):
@@ -201,21 +215,144 @@ def read_id(value: object) -> str:
     return str(value)
 
 
-def read_number(value: object) -> float:
-    """docs/funnel.md: numbers, and plain numeric text as CRM exports write it."""
+def _digits(body: str, decimal_mark: str) -> float | None:
+    """The number of ``body`` when ``decimal_mark`` is its decimal mark, else None."""
+    group_marks = {",", " ", "'"} if decimal_mark == "." else {".", " ", "'"}
+    other = "," if decimal_mark == "." else "."
+    exponent = ""
+    match = re.search(r"[eE][+-]?\d+$", body)
+    if match:
+        body, exponent = body[: match.start()], match.group()
+    whole, _, fraction = body.partition(decimal_mark)
+    if decimal_mark in fraction or other in fraction or any(m in fraction for m in group_marks):
+        return None
+    if fraction and not fraction.isdigit():
+        return None
+    used = {ch for ch in whole if not ch.isdigit()}
+    if len(used) > 1 or not used <= group_marks:
+        return None
+    if used:
+        groups = whole.split(used.pop())
+        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+            return None
+        whole = "".join(groups)
+    if not whole and not fraction:
+        return None
+    if not (whole.isdigit() or whole == ""):
+        return None
+    return float(f"{whole or '0'}.{fraction or '0'}{exponent}")
+
+
+def read_number(value: object, percent: str = "none") -> float:
+    """ingest.md section 4: numbers, and numbers written as text as CRMs write them."""
     if isinstance(value, bool):
         raise Unreadable
     if isinstance(value, int | float):
         if math.isfinite(value):
             return float(value)
         raise Unreadable
-    if isinstance(value, str) and PLAIN_NUMBER.match(value.strip()):
-        return float(value.strip())
+    if not isinstance(value, str):
+        raise Unreadable
+    text = value.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ").strip()
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1].strip()
+    has_percent = text.endswith("%")
+    if has_percent:
+        if percent == "none":
+            raise Unreadable
+        text = text[:-1].strip()
+    sign = ""
+    currencies = 0
+    for _ in range(2):  # a sign and a currency mark, in either order, before the digits
+        if text[:1] in "+-" and text[:1] and not sign:
+            sign, text = text[0], text[1:].strip()
+            continue
+        for mark in CURRENCY_MARKS:
+            if text.lower().startswith(mark.lower()):
+                text, currencies = text[len(mark) :].strip(), currencies + 1
+                break
+    for mark in CURRENCY_MARKS:
+        if text.lower().endswith(mark.lower()) and len(text) > len(mark):
+            text, currencies = text[: -len(mark)].strip(), currencies + 1
+            break
+    if currencies > 1 or (negative and sign) or not text:
+        raise Unreadable
+    dot, comma = _digits(text, "."), _digits(text, ",")
+    if dot is None and comma is None:
+        raise Unreadable
+    if dot is not None and comma is not None:
+        number = comma if SETTINGS_CONTEXT["decimal"] == "," else dot
+    else:
+        number = dot if dot is not None else comma
+    if negative or sign == "-":
+        number = -number
+    if has_percent and percent == "fraction":
+        number /= 100
+    if not math.isfinite(number):
+        raise Unreadable
+    return number
+
+
+def read_score(value: object) -> float:
+    return read_number(value, "points")
+
+
+def read_tier(value: object) -> float:
+    """ingest.md section 4: numbers, ``Tier 1``, ``tier_1``, ``T1``, ``Non-target``."""
+    try:
+        return read_number(value)
+    except Unreadable:
+        if not isinstance(value, str):
+            raise
+    word = value.strip().lower()
+    for prefix in ("tier", "t"):
+        if word.startswith(prefix):
+            rest = word[len(prefix) :].lstrip(" _-")
+            if rest in ("0", "1", "2", "3"):
+                return float(rest)
+    if word.replace("-", "").replace(" ", "").replace("_", "") in ("nontarget", "nottarget"):
+        return 0.0
     raise Unreadable
 
 
-def read_date(value: object) -> dt.date:
-    """docs/funnel.md: date cells, ISO text, and 1900-system serials from 61."""
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) == 2:
+        year += 2000 if year <= 68 else 1900
+    return year
+
+
+def _strip_time(text: str) -> str:
+    """Drop a trailing time of day (``14:30``, ``2:30 PM``, ``T14:30:00Z``)."""
+    match = re.search(r"[T ,]+\d{1,2}:\d{2}.*$", text)
+    return text[: match.start()] if match else text
+
+
+def text_date_parts(text: str):
+    """("ymd", y, m, d) for unambiguous text, ("numeric", a, b, y) for numeric day/month."""
+    text = _strip_time(text.strip()).strip().lower()
+    iso = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text)
+    if iso:
+        return ("ymd", int(iso[1]), int(iso[2]), int(iso[3]))
+    words = [w for w in re.split(r"[\s,.\-/]+", text) if w]
+    if words and words[0][:3] in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        words = words[1:]
+    if len(words) == 3:
+        month_at = [i for i, w in enumerate(words) if w[:3] in MONTHS and w.isalpha()]
+        if month_at in ([0], [1]):
+            month = MONTHS.index(words[month_at[0]][:3]) + 1
+            day = words[1 - month_at[0]].rstrip("stndrh")
+            if day.isdigit() and words[2].isdigit() and len(words[2]) in (2, 4):
+                return ("ymd", _year(words[2]), month, int(day))
+    numeric = re.fullmatch(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})", text)
+    if numeric:
+        return ("numeric", int(numeric[1]), int(numeric[3]), _year(numeric[4]))
+    return None
+
+
+def read_date(value: object, order: str = "MDY") -> dt.date:
+    """Date cells, 1900-system serials from 61, and text dates (ingest.md section 4)."""
     if isinstance(value, bool):
         raise Unreadable
     if isinstance(value, dt.datetime):
@@ -227,12 +364,18 @@ def read_date(value: object) -> dt.date:
             return EXCEL_EPOCH + dt.timedelta(days=math.floor(value))
         raise Unreadable
     if isinstance(value, str):
-        match = ISO_DATE.match(value.strip())
-        if match:
-            try:
-                return dt.date(int(match[1]), int(match[2]), int(match[3]))
-            except ValueError:
-                raise Unreadable from None
+        parts = text_date_parts(value)
+        try:
+            if parts and parts[0] == "ymd":
+                return dt.date(parts[1], parts[2], parts[3])
+            if parts and parts[0] == "numeric":
+                a, b, year = parts[1:]
+                if order == "none":
+                    raise Unreadable
+                month, day = (a, b) if order == "MDY" else (b, a)
+                return dt.date(year, month, day)
+        except ValueError:
+            raise Unreadable from None
     raise Unreadable
 
 
@@ -249,6 +392,35 @@ def read_yes_no(value: object) -> bool:
     raise Unreadable
 
 
+def column_date_order(values: list[object]) -> tuple[dict[object, str], bool]:
+    """ingest.md section 4: per value, the numeric order to read it in; and "ambiguous".
+
+    ``date_order`` MDY/DMY decides; ``auto`` looks at the column: a first part
+    above 12 means day-first, a second part above 12 month-first; both seen:
+    the majority of rows wins and the others are unreadable ("none").
+    """
+    setting = SETTINGS_CONTEXT["date_order"]
+    numeric = [
+        (v, p)
+        for v in values
+        if isinstance(v, str) and (p := text_date_parts(v)) is not None and p[0] == "numeric"
+    ]
+    if setting in ("MDY", "DMY"):
+        return {v: setting for v, _ in numeric}, False
+    day_first = sum(1 for _, p in numeric if p[1] > 12)
+    month_first = sum(1 for _, p in numeric if p[2] > 12)
+    if day_first and month_first:
+        order = "DMY" if day_first > month_first else "MDY"
+        orders = {}
+        for v, p in numeric:
+            disagrees = p[2] > 12 if order == "DMY" else p[1] > 12
+            orders[v] = "none" if disagrees else order
+        return orders, False
+    order = "DMY" if day_first else "MDY"
+    ambiguous = not day_first and not month_first and any(p[1] != p[2] for _, p in numeric)
+    return {v: order for v, _ in numeric}, ambiguous
+
+
 # --- sheets ---------------------------------------------------------------------
 
 
@@ -259,26 +431,149 @@ class Row:
     number: int
     cells: dict[str, object]
     headers: dict[str, str]
+    values: list = field(default_factory=list)
+    total: bool = False
+    footer: bool = False
+    percent: dict = field(default_factory=dict)
 
     def cell(self, column: str) -> object:
         value = self.cells.get(column)
         return None if is_blank(value) else value
 
 
-def sheet_rows(table: RawTable | None) -> list[Row]:
+REQUIRED = {
+    "Settings": ("key", "value"),
+    "ChannelWeights": ("channel", "weight"),
+    "Accounts": ("account_id",),
+    "Contacts": ("contact_id", "account_id"),
+    "Engagement": ("date", "account_id", "channel"),
+    "Opportunities": ("opportunity_id", "account_id", "status", "amount", "created_date"),
+    "Spend": ("date", "amount"),
+    "Surveys": ("account_id", "score"),
+}
+ID_COLUMN = {
+    "Accounts": "account_id",
+    "Contacts": "contact_id",
+    "Engagement": "account_id",
+    "Opportunities": "opportunity_id",
+    "Surveys": "account_id",
+}
+TOTAL_WORDS = ("total", "totals", "subtotal", "sum")
+# docs/ingest.md: a one-cell text row right under the data is a footer when it reads like one.
+FOOTER_WORDS = (
+    "confidential",
+    "copyright",
+    "©",
+    "(c)",
+    "all rights reserved",
+    "do not distribute",
+    "generated by",
+    "generated on",
+    "powered by",
+    "exported by",
+    "exported on",
+    "report run",
+)
+
+
+def loose(header: object) -> str:
+    """ingest.md section 3: case, spaces, underscores, hyphens and dots ignored."""
+    return "".join(ch for ch in str(header).lower() if ch not in " \t\r\n_-.\u00a0")
+
+
+def header_cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def find_columns(headers: list[str], sheet: str) -> dict[str, int]:
+    """Column -> header position: each column its own name, else its synonyms in order."""
+    columns = list(SYNONYMS[sheet])
+    keys = [loose(h) if h else "" for h in headers]
+    found: dict[str, int] = {}
+    taken: set[int] = set()
+    for column in columns:  # ingest.md section 3: each column in turn, name then synonyms
+        for wanted in [column, *(s.header for s in SYNONYMS[sheet][column])]:
+            hits = [i for i, k in enumerate(keys) if k and k == loose(wanted) and i not in taken]
+            if hits:
+                found[column] = hits[0]
+                taken.add(hits[0])
+                break
+    if sheet == "Accounts" and "account_name" not in found and "account_id" in found:
+        found["account_name"] = found["account_id"]
+    return found
+
+
+def is_total_text(value: object) -> bool:
+    """ingest.md section 2: Total/Totals/Subtotal/Sum or Grand Total(s) first, or =SUM(."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip().lower()
+    if text.replace(" ", "").startswith(("=sum(", "=subtotal(")):
+        return True
+    words = re.split(r"[^a-z0-9]+", text)
+    return bool(words) and (
+        words[0] in TOTAL_WORDS or (words[0] == "grand" and words[1:2] in (["total"], ["totals"]))
+    )
+
+
+def sheet_rows(table: RawTable | None, sheet: str = "") -> list[Row]:
+    """The data rows: header found (plain range: first of 20 non-blank rows with
+    every required column), blank rows dropped; totals and footers marked."""
     if table is None:
         return []
-    headers: dict[str, str] = {}
-    for header in table.frame.columns:
-        headers.setdefault(squash_header(header), str(header))
+    matrix = table.frame.to_numpy(dtype=object).tolist()
+    numbers = [int(n) for n in table.frame.index]
+    if table.header_known:
+        headers = [header_cell(h) for h in table.frame.columns]
+        start = 0
+    else:
+        filled = [i for i, row in enumerate(matrix) if not all(is_blank(v) for v in row)]
+        start, headers = len(matrix), []
+        for i in filled[:20]:
+            candidate = [header_cell(v) for v in matrix[i]]
+            if all(c in find_columns(candidate, sheet) for c in REQUIRED[sheet]):
+                start, headers = i + 1, candidate
+                break
+    positions = find_columns(headers, sheet)
+    names = {column: headers[i] for column, i in positions.items()}
     rows = []
-    for number, values in zip(table.frame.index, table.frame.to_numpy(dtype=object), strict=True):
+    for number, values in zip(numbers[start:], matrix[start:], strict=True):
         if all(is_blank(v) for v in values):
             continue
-        cells: dict[str, object] = {}
-        for header, value in zip(table.frame.columns, values, strict=True):
-            cells.setdefault(squash_header(header), value)
-        rows.append(Row(int(number), cells, headers))
+        cells = {column: values[i] for column, i in positions.items()}
+        row = Row(number, cells, names, values)
+        if table.percent is not None:
+            marks = table.percent.loc[number].tolist()
+            row.percent = {column: bool(marks[i]) for column, i in positions.items()}
+        rows.append(row)
+    id_column = ID_COLUMN.get(sheet)
+    for row in rows:
+        first = row.cell(id_column) if id_column else None
+        if first is None:
+            first = next((v for v in row.values if not is_blank(v)), None)
+        row.total = is_total_text(first)
+    if sheet in ID_COLUMN or sheet == "Spend":
+        counts = [sum(not is_blank(v) for v in row.values) for row in rows]
+        last_full = max((i for i, c in enumerate(counts) if c >= 2), default=None)
+        if last_full is not None:
+            parted = False
+            for i in range(last_full + 1, len(rows)):
+                row, count = rows[i], counts[i]
+                parted = parted or row.number - rows[i - 1].number > 1
+                only = next(v for v in row.values if not is_blank(v))
+                looks_like_one = isinstance(only, str) and any(
+                    word in only.lower() for word in FOOTER_WORDS
+                )
+                row.footer = (
+                    not row.total
+                    and count == 1
+                    and isinstance(only, str)
+                    and (parted or looks_like_one)
+                )
     return rows
 
 
@@ -357,18 +652,70 @@ class Book:
     issues: set[Issue]
 
 
+def read_optional(row: Row, column: str, reader, report, domain=None):
+    """ingest.md section 5: an unreadable or out-of-domain optional cell counts as blank."""
+    raw = row.cell(column)
+    if raw is None:
+        return None
+    try:
+        value = reader(raw)
+    except Unreadable:
+        report(row, column)
+        return None
+    if domain is not None and not domain(value):
+        report(row, column)
+        return None
+    return value
+
+
+def date_reader(rows: list[Row], column: str, sheet: str, issues: set, headers: dict):
+    """A reader for one date column, with the column's numeric order (and its issue)."""
+    orders, ambiguous = column_date_order([row.cell(column) for row in rows])
+    if ambiguous:
+        issues.add(Issue(sheet, None, headers.get(column, column), False))
+
+    def reader(value: object) -> dt.date:
+        return read_date(value, orders.get(value, "MDY"))
+
+    return reader
+
+
 def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
-    """Typed rows of every sheet and the DataIssues, by the rules of workbook.md."""
+    """Typed rows of every sheet and the DataIssues, by the rules of workbook.md and ingest.md."""
     issues: set[Issue] = set()
 
-    def report(sheet: str, row: Row, column: str, *, skipped: bool) -> None:
-        issues.add(Issue(sheet, row.number, row.headers[column], skipped))
+    def report(sheet: str, row: Row, column: str | None, *, skipped: bool) -> None:
+        shown = None if column is None else row.headers.get(column, column)
+        issues.add(Issue(sheet, row.number, shown, skipped))
+
+    def not_data(sheet: str, row: Row) -> bool:
+        """Total rows and footers are skipped first (ingest.md section 2)."""
+        if row.total:
+            report(sheet, row, ID_COLUMN.get(sheet), skipped=True)
+            return True
+        if row.footer:
+            report(sheet, row, None, skipped=True)
+            return True
+        return False
 
     # Settings: docs/funnel.md (blank/unknown/repeated key skipped; bad value -> default).
     settings = dict(SETTING_DEFAULTS)
     as_of = today
     seen_keys: set[str] = set()
-    for row in sheet_rows(tables.get("Settings")):
+    setting_rows = sheet_rows(tables.get("Settings"), "Settings")
+    SETTINGS_CONTEXT.update(decimal=".", date_order="auto")
+    for row in setting_rows:
+        key = squash_header(row.cell("key") or "")
+        word = str(row.cell("value") or "").strip()
+        if key == "decimal_separator" and word in (".", ","):
+            SETTINGS_CONTEXT.setdefault("seen_decimal", word)
+        if key == "date_order" and word.upper() in ("AUTO", "MDY", "DMY"):
+            SETTINGS_CONTEXT.setdefault(
+                "seen_order", "auto" if word.upper() == "AUTO" else word.upper()
+            )
+    SETTINGS_CONTEXT["decimal"] = SETTINGS_CONTEXT.pop("seen_decimal", ".")
+    SETTINGS_CONTEXT["date_order"] = SETTINGS_CONTEXT.pop("seen_order", "auto")
+    for row in setting_rows:
         raw_key = row.cell("key")
         key = squash_header(raw_key) if raw_key is not None else None
         if (
@@ -382,14 +729,25 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         raw = row.cell("value")
         if raw is None or key in SETTINGS_NOT_MODELLED:
             continue
+        if key == "as_of":
+            orders, ambiguous = column_date_order([raw])
+            try:
+                as_of = read_date(raw, orders.get(raw, "MDY"))
+            except Unreadable:
+                raise ValueError(f"as_of {raw!r} is not a date") from None
+            if ambiguous:
+                report("Settings", row, "value", skipped=False)
+            continue
+        fraction = key in ("gross_margin", "discount_rate")
         try:
-            if key == "as_of":
-                as_of = read_date(raw)
-                continue
-            value = read_number(raw)
+            value = read_number(raw, "fraction" if fraction else "none")
         except Unreadable:
             report("Settings", row, "value", skipped=False)
             continue
+        written_as_percent = isinstance(raw, str) and raw.strip().endswith("%")
+        if fraction and not written_as_percent and 1 < value <= 100:
+            value /= 100  # ingest.md section 4: read as a percent, and reported
+            report("Settings", row, "value", skipped=False)
         in_domain = {
             "window_days": value >= 0,
             "half_life_days": value > 0,
@@ -404,7 +762,7 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
 
     weights = dict(CHANNEL_WEIGHT_DEFAULTS)
     seen_channels: set[str] = set()
-    for row in sheet_rows(tables.get("ChannelWeights")):
+    for row in sheet_rows(tables.get("ChannelWeights"), "ChannelWeights"):
         try:
             check_required(row, "channel")
             channel = squash_header(row.cell("channel"))
@@ -418,65 +776,109 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
             continue
         weights[channel] = weight
 
-    # Accounts. Within a row the rules run in docs/funnel.md's order (1-7): the
-    # first that fails names the column.
-    account_rows = sheet_rows(tables.get("Accounts"))
+    # Accounts: only the id can skip a row; every other bad cell counts as blank.
+    account_rows = sheet_rows(tables.get("Accounts"), "Accounts")
+    headers = {}
+    if account_rows:
+        headers = account_rows[0].headers
+    elif tables.get("Accounts") is not None and tables["Accounts"].header_known:
+        headers = {c: c for c in find_columns(list(tables["Accounts"].frame.columns), "Accounts")}
+    has_fit = "fit_score" in headers
+    if tables.get("Accounts") is not None and not has_fit:
+        issues.add(Issue("Accounts", None, "fit_score", False))
     firsts = first_kept_ids(account_rows, "account_id")
     accounts: list[dict] = []
+
+    def kept_as_blank(sheet: str):
+        return lambda row, column: report(sheet, row, column, skipped=False)
+
+    blank_accounts = kept_as_blank("Accounts")
     for row in account_rows:
+        if not_data("Accounts", row):
+            continue
         try:
             account_id = check_own_id(row, "account_id", firsts)
-            cells = parse(
-                row,
-                {
-                    "fit_score": read_number,
-                    "intent_score": read_number,
-                    "expected_acv": read_number,
-                    "tier_override": read_number,
-                },
-            )
-            fail_if(cells["expected_acv"] is not None and cells["expected_acv"] < 0, "expected_acv")
-            for column in ("fit_score", "intent_score"):
-                fail_if(cells[column] is not None and not 0 <= cells[column] <= 100, column)
-            override = cells["tier_override"]
-            fail_if(override is not None and override not in (0, 1, 2, 3), "tier_override")
         except Skip as skip:
             report("Accounts", row, skip.column, skipped=True)
             continue
-        # docs/funnel.md: a blank fit score is kept as untiered and reported.
-        if cells["fit_score"] is None and override is None:
+
+        def score(value: object, column: str, row: Row = row) -> float:
+            number = read_number(value, "points")
+            if row.percent.get(column) and not isinstance(value, str):
+                number *= 100  # a 0.85 shown as 85 %
+            return number
+
+        cells = {
+            "fit_score": read_optional(
+                row,
+                "fit_score",
+                lambda v: score(v, "fit_score"),
+                blank_accounts,
+                lambda x: 0 <= x <= 100,
+            ),
+            "intent_score": read_optional(
+                row,
+                "intent_score",
+                lambda v: score(v, "intent_score"),
+                blank_accounts,
+                lambda x: 0 <= x <= 100,
+            ),
+            "expected_acv": read_optional(
+                row, "expected_acv", read_number, blank_accounts, lambda x: x >= 0
+            ),
+            "tier_override": read_optional(
+                row, "tier_override", read_tier, blank_accounts, lambda x: x in (0, 1, 2, 3)
+            ),
+        }
+        override = cells["tier_override"]
+        if not has_fit:
+            cells["fit_score"] = settings["fit_min"]  # ingest.md section 3: the target list
+        elif row.cell("fit_score") is None and override is None:
+            # docs/funnel.md: a blank fit score is kept as untiered and reported.
             report("Accounts", row, "fit_score", skipped=False)
         accounts.append({"account_id": account_id, **cells})
     kept_accounts = {a["account_id"] for a in accounts}
-    headers = {squash_header(h) for h in tables["Accounts"].frame.columns}
     has_expected_acv = "expected_acv" in headers  # docs/funnel.md: tam blank without it
 
     # Contacts.
-    contact_rows = sheet_rows(tables.get("Contacts"))
+    contact_rows = sheet_rows(tables.get("Contacts"), "Contacts")
     firsts = first_kept_ids(contact_rows, "contact_id")
     contacts: list[dict] = []
     for row in contact_rows:
+        if not_data("Contacts", row):
+            continue
         try:
             check_own_id(row, "contact_id", firsts)
             account_id = check_account(row, kept_accounts)
-            engaged = parse(row, {"engaged": read_yes_no})["engaged"]
         except Skip as skip:
             report("Contacts", row, skip.column, skipped=True)
             continue
+        engaged = read_optional(row, "engaged", read_yes_no, kept_as_blank("Contacts"))
         contacts.append({"account_id": account_id, "engaged": bool(engaged)})
 
     # Engagement.
     events: list[dict] = []
-    for row in sheet_rows(tables.get("Engagement")):
+    engagement_rows = sheet_rows(tables.get("Engagement"), "Engagement")
+    read_event_date = date_reader(
+        [r for r in engagement_rows if not (r.total or r.footer)],
+        "date",
+        "Engagement",
+        issues,
+        engagement_rows[0].headers if engagement_rows else {},
+    )
+    for row in engagement_rows:
+        if not_data("Engagement", row):
+            continue
         try:
             account_id = check_account(row, kept_accounts)
             check_required(row, "date", "channel")
-            cells = parse(row, {"date": read_date, "weight": read_number})
-            fail_if(cells["weight"] is not None and cells["weight"] < 0, "weight")
+            event_date = parse(row, {"date": read_event_date})["date"]
         except Skip as skip:
             report("Engagement", row, skip.column, skipped=True)
             continue
-        weight = cells["weight"]
+        weight = read_optional(
+            row, "weight", read_number, kept_as_blank("Engagement"), lambda x: x >= 0
+        )
         if weight is None:
             channel = squash_header(row.cell("channel"))
             if channel in weights:
@@ -484,40 +886,40 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
             else:
                 weight = 0.0
                 report("Engagement", row, "channel", skipped=False)
-        events.append({"account_id": account_id, "date": cells["date"], "weight": weight})
+        events.append({"account_id": account_id, "date": event_date, "weight": weight})
 
     # Opportunities.
-    opportunity_rows = sheet_rows(tables.get("Opportunities"))
+    opportunity_rows = sheet_rows(tables.get("Opportunities"), "Opportunities")
+    data_rows = [r for r in opportunity_rows if not (r.total or r.footer)]
+    opp_headers = opportunity_rows[0].headers if opportunity_rows else {}
+    read_created = date_reader(data_rows, "created_date", "Opportunities", issues, opp_headers)
+    read_closed = date_reader(data_rows, "close_date", "Opportunities", issues, opp_headers)
     firsts = first_kept_ids(opportunity_rows, "opportunity_id")
     opportunities: list[dict] = []
+    blank_opps = kept_as_blank("Opportunities")
     for row in opportunity_rows:
+        if not_data("Opportunities", row):
+            continue
         try:
             check_own_id(row, "opportunity_id", firsts)
             account_id = check_account(row, kept_accounts)
             check_required(row, "status")
-            cells = parse(
-                row,
-                {
-                    "amount": read_number,
-                    "term_years": read_number,
-                    "one_time_fees": read_number,
-                    "created_date": read_date,
-                    "close_date": read_date,
-                },
-            )
+            cells = parse(row, {"amount": read_number, "created_date": read_created})
             amount = 0.0 if cells["amount"] is None else cells["amount"]
-            fees = 0.0 if cells["one_time_fees"] is None else cells["one_time_fees"]
-            term = 1.0 if cells["term_years"] is None else cells["term_years"]
             fail_if(amount < 0, "amount")
-            fail_if(fees < 0, "one_time_fees")
-            fail_if(term <= 0, "term_years")
-            fail_if(fees > amount, "one_time_fees")
         except Skip as skip:
             report("Opportunities", row, skip.column, skipped=True)
             continue
+        term = read_optional(row, "term_years", read_number, blank_opps, lambda x: x > 0)
+        fees = read_optional(
+            row, "one_time_fees", read_number, blank_opps, lambda x, amount=amount: 0 <= x <= amount
+        )
+        closed = read_optional(row, "close_date", read_closed, blank_opps)
+        term = 1.0 if term is None else term
+        fees = 0.0 if fees is None else fees
         if cells["amount"] is None:
             report("Opportunities", row, "amount", skipped=False)
-        created, closed = cells["created_date"], cells["close_date"]
+        created = cells["created_date"]
         # Left out of every time-based KPI, the first opportunity's date included.
         timed = True
         if created is None:
@@ -531,13 +933,16 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         if kind is None:
             kind = "New Business"
             report("Opportunities", row, "type", skipped=False)
-        status = squash_token(row.cell("status"))
+        # ingest.md section 4: the words of a status decide.
+        words = set(re.split(r"[^a-z]+", str(row.cell("status")).lower()))
+        won = bool(words & WON_WORDS) and "lost" not in words and "closedlost" not in words
+        lost = bool(words & LOST_WORDS) and "won" not in words and "closedwon" not in words
         opportunities.append(
             {
                 "account_id": account_id,
                 "type": kind,
-                "won": status in WON_WORDS,
-                "lost": status in LOST_WORDS,
+                "won": won,
+                "lost": lost,
                 "amount": amount,
                 "acv": (amount - fees) / term,
                 "created": created,
@@ -548,33 +953,46 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
 
     # Spend.
     spend: list[dict] = []
-    for row in sheet_rows(tables.get("Spend")):
+    spend_rows = sheet_rows(tables.get("Spend"), "Spend")
+    read_spend_date = date_reader(
+        [r for r in spend_rows if not (r.total or r.footer)],
+        "date",
+        "Spend",
+        issues,
+        spend_rows[0].headers if spend_rows else {},
+    )
+    for row in spend_rows:
+        if not_data("Spend", row):
+            continue
         try:
             check_required(row, "date")
-            cells = parse(row, {"date": read_date, "tier": read_number, "amount": read_number})
+            cells = parse(row, {"date": read_spend_date, "amount": read_number})
             amount = 0.0 if cells["amount"] is None else cells["amount"]
             fail_if(amount < 0, "amount")
-            fail_if(cells["tier"] is not None and cells["tier"] not in (0, 1, 2, 3), "tier")
         except Skip as skip:
             report("Spend", row, skip.column, skipped=True)
             continue
+        tier = read_optional(
+            row, "tier", read_tier, kept_as_blank("Spend"), lambda x: x in (0, 1, 2, 3)
+        )
         if cells["amount"] is None:
             report("Spend", row, "amount", skipped=False)
-        tier = None if cells["tier"] is None else int(cells["tier"])
-        spend.append({"tier": tier, "amount": amount})
+        spend.append({"tier": None if tier is None else int(tier), "amount": amount})
 
     # Surveys.
     surveys: list[dict] = []
-    for row in sheet_rows(tables.get("Surveys")):
+    for row in sheet_rows(tables.get("Surveys"), "Surveys"):
+        if not_data("Surveys", row):
+            continue
         try:
             account_id = check_account(row, kept_accounts)
             check_required(row, "score")
-            score = parse(row, {"score": read_number})["score"]
-            fail_if(not (score.is_integer() and 0 <= score <= 10), "score")
+            score_value = parse(row, {"score": read_number})["score"]
+            fail_if(not (score_value.is_integer() and 0 <= score_value <= 10), "score")
         except Skip as skip:
             report("Surveys", row, skip.column, skipped=True)
             continue
-        surveys.append({"account_id": account_id, "score": int(score)})
+        surveys.append({"account_id": account_id, "score": int(score_value)})
 
     return Book(
         as_of,

@@ -20,6 +20,11 @@ TODAY = dt.date(2026, 6, 30)
 SKIPPED = "row skipped"
 
 
+def blanked(column: str) -> str:
+    """ingest.md section 5: a bad optional cell counts as blank, the row stays."""
+    return f"kept; {column} treated as blank"
+
+
 def raw(sheet: str, rows: list[dict], header: list[str] | None = None) -> RawTable:
     """A RawTable as a reader hands it over: object cells, index = worksheet row."""
     header = header or list(dict.fromkeys(key for row in rows for key in row))
@@ -116,16 +121,26 @@ CASES = [
     (
         "account_id of a skipped Accounts row",
         {
-            "Accounts": [*ACCOUNTS, account(fit_score=150)],
+            "Accounts": [*ACCOUNTS, account(), account(account_id="A3 ")],
             "Opportunities": [*OPPORTUNITIES, opp(account_id="A3")],
         },
         [
-            ("Accounts", 4, "fit_score", 150, "fit_score outside 0-100", SKIPPED),
+            ("Accounts", 5, "account_id", "A3 ", "duplicate account_id", SKIPPED),
+        ],
+    ),
+    (
+        "account_id of an Accounts row skipped as a total row",
+        {
+            "Accounts": [*ACCOUNTS, account(account_id="Total", fit_score=None)],
+            "Opportunities": [*OPPORTUNITIES, opp(account_id="Total")],
+        },
+        [
+            ("Accounts", 4, "account_id", "Total", "total row", SKIPPED),
             (
                 "Opportunities",
                 3,
                 "account_id",
-                "A3",
+                "Total",
                 "account_id of a skipped Accounts row",
                 SKIPPED,
             ),
@@ -146,7 +161,7 @@ CASES = [
         "duplicate after the first row was skipped for another reason",
         {"Accounts": [*ACCOUNTS, account(fit_score="high"), account(fit_score=75)]},
         [
-            ("Accounts", 4, "fit_score", "high", "unreadable number", SKIPPED),
+            ("Accounts", 4, "fit_score", "high", "unreadable number", blanked("fit_score")),
             ("Accounts", 5, "account_id", "A3", "duplicate account_id", SKIPPED),
         ],
     ),
@@ -212,8 +227,8 @@ CASES = [
     # --- skipped: unreadable numbers and dates
     (
         "unreadable amount",
-        {"Opportunities": [*OPPORTUNITIES, opp(amount="1,000")]},
-        [("Opportunities", 3, "amount", "1,000", "unreadable number", SKIPPED)],
+        {"Opportunities": [*OPPORTUNITIES, opp(amount="1,000 apples")]},
+        [("Opportunities", 3, "amount", "1,000 apples", "unreadable number", SKIPPED)],
     ),
     (
         "a boolean is not a number",
@@ -221,9 +236,18 @@ CASES = [
         [("Opportunities", 3, "amount", True, "unreadable number", SKIPPED)],
     ),
     (
-        "ambiguous date text is unreadable",
-        {"Engagement": [event(), event(date="03/04/2026")]},
-        [("Engagement", 3, "date", "03/04/2026", "unreadable date", SKIPPED)],
+        "ambiguous day and month order is read month-first, and said once",
+        {"Engagement": [event(), event(date="03/04/2026"), event(date="05/06/2026")]},
+        [
+            (
+                "Engagement",
+                None,
+                "date",
+                None,
+                "day and month order is ambiguous",
+                "read as month/day; set date_order in Settings",
+            )
+        ],
     ),
     (
         "impossible ISO date is unreadable",
@@ -233,22 +257,22 @@ CASES = [
     (
         "unreadable close_date",
         {"Opportunities": [*OPPORTUNITIES, opp(close_date="soon")]},
-        [("Opportunities", 3, "close_date", "soon", "unreadable date", SKIPPED)],
+        [("Opportunities", 3, "close_date", "soon", "unreadable date", blanked("close_date"))],
     ),
     (
         "unreadable engagement weight",
         {"Engagement": [event(weight=3), event(weight="lots")]},
-        [("Engagement", 3, "weight", "lots", "unreadable number", SKIPPED)],
+        [("Engagement", 3, "weight", "lots", "unreadable number", blanked("weight"))],
     ),
     (
         "unreadable intent_score",
         {"Accounts": [*ACCOUNTS, account(intent_score="n/a")]},
-        [("Accounts", 4, "intent_score", "n/a", "unreadable number", SKIPPED)],
+        [("Accounts", 4, "intent_score", "n/a", "unreadable number", blanked("intent_score"))],
     ),
     (
         "unreadable spend tier",
         {"Spend": [spend(), spend(tier="gold")]},
-        [("Spend", 3, "tier", "gold", "unreadable number", SKIPPED)],
+        [("Spend", 3, "tier", "gold", "unreadable number", blanked("tier"))],
     ),
     (
         "unreadable survey score",
@@ -258,7 +282,7 @@ CASES = [
     (
         "unreadable Y/N",
         {"Contacts": [contact(), contact(contact_id="C2", engaged="maybe")]},
-        [("Contacts", 3, "engaged", "maybe", "unreadable Y/N", SKIPPED)],
+        [("Contacts", 3, "engaged", "maybe", "unreadable Y/N", blanked("engaged"))],
     ),
     # --- skipped: negative amounts and weights
     (
@@ -274,7 +298,7 @@ CASES = [
     (
         "negative engagement weight",
         {"Engagement": [event(), event(weight=-2)]},
-        [("Engagement", 3, "weight", -2, "negative weight", SKIPPED)],
+        [("Engagement", 3, "weight", -2, "negative weight", blanked("weight"))],
     ),
     (
         "negative channel weight",
@@ -285,12 +309,21 @@ CASES = [
     (
         "fit_score above 100",
         {"Accounts": [*ACCOUNTS, account(fit_score=101)]},
-        [("Accounts", 4, "fit_score", 101, "fit_score outside 0-100", SKIPPED)],
+        [("Accounts", 4, "fit_score", 101, "fit_score outside 0-100", blanked("fit_score"))],
     ),
     (
         "intent_score below 0",
         {"Accounts": [*ACCOUNTS, account(intent_score=-1)]},
-        [("Accounts", 4, "intent_score", -1, "intent_score outside 0-100", SKIPPED)],
+        [
+            (
+                "Accounts",
+                4,
+                "intent_score",
+                -1,
+                "intent_score outside 0-100",
+                blanked("intent_score"),
+            )
+        ],
     ),
     (
         "survey score above 10",
@@ -393,27 +426,54 @@ CASES = [
     (
         "term_years must be positive",
         {"Opportunities": [*OPPORTUNITIES, opp(term_years=0)]},
-        [("Opportunities", 3, "term_years", 0, "term_years not more than 0", SKIPPED)],
+        [
+            (
+                "Opportunities",
+                3,
+                "term_years",
+                0,
+                "term_years not more than 0",
+                blanked("term_years"),
+            )
+        ],
     ),
     (
         "one_time_fees above the amount",
         {"Opportunities": [*OPPORTUNITIES, opp(one_time_fees=5000)]},
-        [("Opportunities", 3, "one_time_fees", 5000, "one_time_fees more than amount", SKIPPED)],
+        [
+            (
+                "Opportunities",
+                3,
+                "one_time_fees",
+                5000,
+                "one_time_fees more than amount",
+                blanked("one_time_fees"),
+            )
+        ],
     ),
     (
         "spend tier outside 0-3",
         {"Spend": [spend(), spend(tier=4)]},
-        [("Spend", 3, "tier", 4, "tier not 0, 1, 2 or 3", SKIPPED)],
+        [("Spend", 3, "tier", 4, "tier not 0, 1, 2 or 3", blanked("tier"))],
     ),
     (
         "tier_override outside 0-3",
         {"Accounts": [*ACCOUNTS, account(tier_override=1.5)]},
-        [("Accounts", 4, "tier_override", 1.5, "tier_override not 0, 1, 2 or 3", SKIPPED)],
+        [
+            (
+                "Accounts",
+                4,
+                "tier_override",
+                1.5,
+                "tier_override not 0, 1, 2 or 3",
+                blanked("tier_override"),
+            )
+        ],
     ),
     (
         "negative expected_acv",
         {"Accounts": [*ACCOUNTS, account(expected_acv=-10)]},
-        [("Accounts", 4, "expected_acv", -10, "negative expected_acv", SKIPPED)],
+        [("Accounts", 4, "expected_acv", -10, "negative expected_acv", blanked("expected_acv"))],
     ),
     (
         "blank fit_score is untiered, and said so",
@@ -430,9 +490,9 @@ CASES = [
         {
             "Settings": [
                 {"key": "fit_minimum", "value": 50},
-                {"key": "gross_margin", "value": 1.5},
+                {"key": "gross_margin", "value": 150},
                 {"key": "window_days", "value": "ninety"},
-                {"key": "as_of", "value": "30/06/2026"},
+                {"key": "as_of", "value": "30/06/2026"},  # day-first: readable
                 {"key": None, "value": 3},
                 {"key": "Fit Min", "value": 60},
                 {"key": "fit_min", "value": 65},
@@ -445,12 +505,11 @@ CASES = [
                 "Settings",
                 3,
                 "value",
-                1.5,
+                150,
                 "gross_margin must be between 0 and 1",
                 "row skipped; default used",
             ),
             ("Settings", 4, "value", "ninety", "unreadable number", "row skipped; default used"),
-            ("Settings", 5, "value", "30/06/2026", "unreadable date", "row skipped; default used"),
             ("Settings", 6, "key", None, "blank key", SKIPPED),
             ("Settings", 8, "key", "fit_min", "duplicate key", SKIPPED),
             (

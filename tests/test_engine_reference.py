@@ -491,8 +491,8 @@ def test_edge_book_by_hand() -> None:
 # --- disagreements found by the reference, fixed in the engine -----------------------------
 
 
-def test_negative_expected_acv_is_named_first() -> None:
-    """A row failing rules 5 and 6 of docs/funnel.md is reported under rule 5."""
+def test_bad_optional_cells_are_each_reported_and_the_row_kept() -> None:
+    """ingest.md section 5: every bad optional cell is blank and reported; the row stays."""
     tables = {
         "Accounts": RawTable(
             "Accounts",
@@ -507,11 +507,15 @@ def test_negative_expected_acv_is_named_first() -> None:
         ),
     }
     summary = build_summary(tables, today=TODAY)
-    assert summary.issues[["Row", "Column"]].values.tolist() == [[2, "expected_acv"]]
+    assert summary.issues[["Row", "Column", "Action"]].values.tolist() == [
+        [2, "expected_acv", "kept; expected_acv treated as blank"],
+        [2, "intent_score", "kept; intent_score treated as blank"],
+    ]
+    assert summary.accounts["account_id"].tolist() == ["A1"]
     assert_agree(tables)
 
 
-def test_negative_expected_acv_alone_is_skipped() -> None:
+def test_negative_expected_acv_alone_keeps_the_account() -> None:
     tables = {
         "Accounts": RawTable(
             "Accounts",
@@ -526,7 +530,7 @@ def test_negative_expected_acv_alone_is_skipped() -> None:
         ),
     }
     summary = assert_agree(tables)
-    assert summary.accounts["account_id"].tolist() == ["A2"]
+    assert summary.accounts["account_id"].tolist() == ["A1", "A2"]
 
 
 def _with_bad_settings(tables: dict[str, RawTable]) -> dict[str, RawTable]:

@@ -55,7 +55,13 @@ def test_refresh_writes_the_same_funnel_as_the_cli(sample_book: Path, tables: st
         del xw.Book._mock_caller
     assert summary is not None
     expected = build_summary(read_tables(sample_book), today=TODAY)
-    assert summary.to_json() == expected.to_json()
+    got, wanted = summary.to_json(), expected.to_json()
+    if tables == "none":  # the same cells, found as plain ranges instead of Tables
+        sources = [row.pop("source") for row in got["inputs"]]
+        assert all(source.startswith("sheet ") for source in sources)
+        for row in wanted["inputs"]:
+            row.pop("source")
+    assert got == wanted
 
     stages = written_table(book, schema.FUNNEL_SUMMARY_SHEET, "Stage")
     segments = stages[0][1 : 1 + len(schema.SEGMENTS)]

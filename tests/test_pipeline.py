@@ -15,7 +15,7 @@ from abmxl.engine.model import RawTable
 from abmxl.engine.required import InputError
 from abmxl.engine.sources import BookInputs
 from abmxl.io.content import SheetContent
-from abmxl.pipeline import promote_first_row_headers, run_refresh
+from abmxl.pipeline import run_refresh
 from tests.books import remote_book
 
 NOW = dt.datetime(2026, 4, 2, 9, 30)
@@ -69,16 +69,6 @@ def test_a_missing_input_stops_before_anything_is_computed_or_written() -> None:
             today=dt.date(2026, 3, 31),
             now=NOW,
         )
-
-
-def test_first_row_header_adapter_until_header_detection_lands() -> None:
-    promoted = promote_first_row_headers({"Opportunities": OPPORTUNITIES, "Accounts": ACCOUNTS})
-    assert promoted["Accounts"] is ACCOUNTS
-    deals = promoted["Opportunities"]
-    assert deals.header_known and list(deals.frame.columns)[:2] == ["opportunity_id", "account_id"]
-    assert deals.frame.index.tolist() == [2]
-    empty = RawTable("Surveys", pd.DataFrame(dtype=object), "sheet Surveys", False)
-    assert "Surveys" not in promote_first_row_headers({"Surveys": empty})
 
 
 def test_every_door_runs_the_one_pipeline(

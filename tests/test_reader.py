@@ -436,15 +436,15 @@ REQUIRED_CASES: dict[str, tuple[Build, str]] = {
     ),
     "empty Accounts": (
         lambda wb: (wb.add_worksheet("Accounts"), _minimal_opportunities(wb)),
-        "'m.xlsx' has no Accounts table or sheet (sheets: Accounts, Opportunities)",
+        "'m.xlsx' cannot be refreshed: Accounts: no column for account_id (no headers found)",
     ),
     "missing required column": (
         lambda wb: (
-            wb.add_worksheet("Accounts").write_row(0, 0, ["Account ID", "Name", "Intent"]),
+            wb.add_worksheet("Accounts").write_row(0, 0, ["Company Code", "Intent"]),
             _minimal_opportunities(wb),
         ),
-        "the Accounts sheet of 'm.xlsx' lacks the required column fit_score "
-        "(headers found: Account ID, Name, Intent)",
+        "'m.xlsx' cannot be refreshed: Accounts: no column for account_id "
+        '(closest header: "Company Code"); add it to ColumnMap or rename the header',
     ),
     "missing required columns of an optional sheet": (
         lambda wb: (
@@ -452,8 +452,8 @@ REQUIRED_CASES: dict[str, tuple[Build, str]] = {
             _minimal_opportunities(wb),
             wb.add_worksheet("Engagement").write_row(0, 0, ["Date", "Account"]),
         ),
-        "the Engagement sheet of 'm.xlsx' lacks the required columns account_id, channel "
-        "(headers found: Date, Account)",
+        "'m.xlsx' cannot be refreshed: Engagement: no column for channel "
+        '(closest header: "Date"); add it to ColumnMap or rename the header',
     ),
 }
 

@@ -88,7 +88,13 @@ def build_summary(tables: Mapping[str, RawTable | None], today: dt.date) -> Funn
         FunnelStages, FunnelKPIs, DataIssues and AccountScores. Bad cells never
         raise: they are rows of ``issues``.
     """
-    return summarize(clean_book(tables, today))
+    book = clean_book(tables, today)
+    summary = summarize(book)
+    # ingest.md sections 6-7: what was read, and the settings that could not be used.
+    summary.inputs = book.inputs
+    summary.as_of_is_today = book.settings.as_of_is_today
+    summary.settings_ignored = book.settings.settings_ignored
+    return summary
 
 
 def _by_segment(tiers: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:

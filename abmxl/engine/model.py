@@ -113,7 +113,7 @@ class FunnelSummary:
     refreshed_at: dt.datetime | None = None
 
     def to_json(self) -> dict:
-        """The ``--json`` document of the spec: stages, kpis and issues."""
+        """The ``--json`` document of the spec: stages, kpis, issues and inputs."""
         stages = {
             stage: {seg: int(self.stages.at[stage, seg]) for seg in SEGMENTS} for stage in STAGES
         }
@@ -125,7 +125,44 @@ class FunnelSummary:
             {col.lower(): _json_value(value) for col, value in zip(ISSUE_COLUMNS, row, strict=True)}
             for row in self.issues.loc[:, list(ISSUE_COLUMNS)].itertuples(index=False, name=None)
         ]
-        return {"as_of": self.as_of.isoformat(), "stages": stages, "kpis": kpis, "issues": issues}
+        document = {
+            "as_of": self.as_of.isoformat(),
+            "stages": stages,
+            "kpis": kpis,
+            "issues": issues,
+        }
+        if self.inputs is not None:
+            document["inputs"] = inputs_json(self.inputs)
+        return document
+
+
+def inputs_json(inputs: pd.DataFrame) -> list[dict]:
+    """The ``Inputs`` table as ``--json`` shows it (ingest.md section 7).
+
+    ``Columns`` (``"status <- Deal Stage; amount <- close_value"``) becomes
+    ``{"status": "Deal Stage", "amount": "close_value"}``.
+    """
+    listed = []
+    # The engine keeps each row's {column: header} in attrs; parse the text otherwise.
+    mappings = inputs.attrs.get("columns")
+    for i, (name, source, read, skipped, columns) in enumerate(
+        inputs.loc[:, ["Input", "Source", "Rows read", "Rows skipped", "Columns"]].itertuples(
+            index=False, name=None
+        )
+    ):
+        pairs = [part.split(" <- ", 1) for part in str(columns or "").split("; ") if part]
+        if mappings is not None and i < len(mappings):
+            pairs = list(mappings[i].items())
+        listed.append(
+            {
+                "input": name,
+                "source": source,
+                "rows_read": int(read),
+                "rows_skipped": int(skipped),
+                "columns": {column: header for column, header in pairs},
+            }
+        )
+    return listed
 
 
 def _json_number(value: object) -> float | int | None:
