@@ -71,9 +71,9 @@ def test_refresh_writes_the_same_funnel_as_the_cli(sample_book: Path, tables: st
         counts = dict(zip(segments, row[1 : 1 + len(segments)], strict=True))
         assert counts == {seg: int(expected.stages.at[stage, seg]) for seg in segments}
 
-    kpis = written_table(book, schema.FUNNEL_SUMMARY_SHEET, "Key")
+    kpis = written_table(book, schema.FUNNEL_SUMMARY_SHEET, "KPI")
     for row in kpis[1:]:
-        key = row[0].lstrip("'")
+        key = row[1].lstrip("'")
         for seg, value in zip(schema.SEGMENTS, row[2:], strict=True):
             want = expected.to_json()["kpis"][key][seg]
             assert (value in ("", None)) if want is None else value == pytest.approx(want)
@@ -92,7 +92,14 @@ def test_refresh_never_writes_input_sheets(sample_book: Path) -> None:
     tables = {
         action["args"][3] for action in book.impl.json()["actions"] if action["func"] == "addTable"
     }
-    assert tables == {"FunnelStages", "FunnelKPIs", "DataIssues", "AccountScores"}
+    assert tables == {
+        "FunnelStages",
+        "FunnelLift",
+        "StageVelocity",
+        "FunnelKPIs",
+        "DataIssues",
+        "AccountScores",
+    }
 
 
 def test_failure_is_an_alert_not_a_traceback(

@@ -290,7 +290,7 @@ def funnel_content(scale: int = 1) -> list[SheetContent]:
                 "AccountScores",
                 0,
                 0,
-                list(ACCOUNT_SCORES_COLUMNS),
+                list(ACCOUNT_SCORES_COLUMNS[:14]),  # workbook.md's 14
                 accounts,
                 column_formats=[
                     None,

@@ -19,8 +19,14 @@ import numpy as np
 import pandas as pd
 
 from abmxl import metrics
+from abmxl.engine import events as event_level
 from abmxl.engine.clean import LOST, OPEN, WON, CleanBook, clean_book
+from abmxl.engine.events import Events, Opportunities, StageDates
+from abmxl.engine.events.stage_dates import SCORE_DECIMALS
+from abmxl.engine.lift import funnel_lift
 from abmxl.engine.model import FunnelSummary, RawTable
+from abmxl.engine.spikes import spike_columns
+from abmxl.engine.velocity import stage_velocity
 from abmxl.schema import ACCOUNT_SCORES_COLUMNS, EXPANSION, NEW_BUSINESS, RENEWAL, SEGMENTS, STAGES
 
 __all__ = ["KPI_LABELS", "build_summary", "summarize"]
@@ -57,6 +63,9 @@ KPI_LABELS: dict[str, str] = {
     "ltv_to_cac": "LTV to CAC",
     "nps": "Net promoter score",
     "account_penetration": "Account penetration (engaged contacts)",
+    # analytics.md section 6
+    "spiking_accounts": "Accounts with an engagement spike",
+    "surging_accounts": "Accounts with surging intent",
 }
 """FunnelKPIs keys in the spec's order, with the label the ``KPI`` column shows."""
 
@@ -129,14 +138,7 @@ def _day_numbers(dates: np.ndarray) -> np.ndarray:
 
 
 _NAT_DAY = np.iinfo(np.int64).min  # numpy's NaT viewed as int64
-_NO_DAY = np.iinfo(np.int64).max
-
-
-def _first_day_per_account(account: np.ndarray, days: np.ndarray, n_accounts: int) -> np.ndarray:
-    """Earliest day per account; ``_NO_DAY`` for an account without any."""
-    first = np.full(n_accounts, _NO_DAY, dtype=np.int64)
-    np.minimum.at(first, account, days)
-    return first
+_NO_DAY = event_level.NO_DAY
 
 
 def summarize(book: CleanBook) -> FunnelSummary:
@@ -148,33 +150,30 @@ def summarize(book: CleanBook) -> FunnelSummary:
     opps = book.opportunities
     engagement = book.engagement
 
-    # --- per account: engagement ------------------------------------------------
-    if engagement is not None:
-        event_account = engagement["account"].to_numpy()
-        score = metrics.engagement_scores(
-            np.arange(n),
-            event_account,
-            engagement["date"].to_numpy(),
-            engagement["weight"].to_numpy(),
-            settings.as_of,
-            window_days=settings.window_days,
-            half_life_days=settings.half_life_days,
+    # --- per account: engagement (event-level work lives in engine.events) -----------
+    events = Events.from_frame(engagement, n) if engagement is not None else None
+    if events is not None:
+        score = event_level.engagement_score(
+            events, as_of_day, settings.window_days, settings.half_life_days
         )
         # First touch and touches: events of any weight and any age, up to as_of.
-        event_day = _day_numbers(engagement["date"].to_numpy())
-        past = event_day <= as_of_day
-        first_touch = _first_day_per_account(event_account[past], event_day[past], n)
-        touches = np.bincount(event_account[past], minlength=n).astype(np.float64)
+        first_touch = event_level.first_touch(events, as_of_day)
+        touches = event_level.touch_counts(events, as_of_day)
     else:
         score = np.full(n, np.nan)
         first_touch = np.full(n, _NO_DAY, dtype=np.int64)
         touches = np.zeros(n)
+    spikes = event_level.spikes(
+        events, as_of_day, settings.spike_recent_days, settings.spike_baseline_days
+    )
+    # scale.md: a threshold test on a float sum compares it rounded to 9 decimals.
+    threshold_score = np.round(score, SCORE_DECIMALS)
 
     # --- per account: tier ------------------------------------------------------------
     computed_tier = metrics.tier(
         accounts["fit_score"].to_numpy(),
         accounts["intent_score"].to_numpy(),
-        score,
+        threshold_score,
         accounts["expected_acv"].to_numpy(),
         fit_min=settings.fit_min,
         intent_min=settings.intent_min,
@@ -210,7 +209,7 @@ def summarize(book: CleanBook) -> FunnelSummary:
         _EXPANDED: _any_per_account(opp_account, won & expansion, n),
     }
     # nan >= x is False: without Engagement data, Engaged means reached Opportunity.
-    reached[_ENGAGED] = (score >= settings.engagement_min) | reached[_OPPORTUNITY]
+    reached[_ENGAGED] = (threshold_score >= settings.engagement_min) | reached[_OPPORTUNITY]
     current_stage = np.select(
         [reached[stage] for stage in reversed(STAGES[1:])],
         list(reversed(STAGES[1:])),
@@ -252,7 +251,7 @@ def summarize(book: CleanBook) -> FunnelSummary:
     k["avg_sales_cycle_days"] = _mean_by_segment(opp_tier[cycle], (close_day - created_day)[cycle])
 
     if engagement is not None:
-        first_opp = _first_day_per_account(opp_account[timed], created_day[timed], n)
+        first_opp = event_level.first_day(opp_account[timed], created_day[timed], n)
         measured = (first_opp != _NO_DAY) & (first_touch <= first_opp)
         k["avg_days_to_opportunity"] = _mean_by_segment(
             tiers[measured], (first_opp - first_touch)[measured]
@@ -303,6 +302,27 @@ def summarize(book: CleanBook) -> FunnelSummary:
     )
     k["nps"] = _nps_by_segment(book, tiers)
     k["account_penetration"] = _penetration_by_segment(book, tiers, n)
+    spike = spike_columns(spikes, accounts["intent_score"].to_numpy(), settings)
+    k["spiking_accounts"] = _by_segment(tiers, spike["spiking"]) if events is not None else _NO_DATA
+    k["surging_accounts"] = _by_segment(tiers, spike["surging"])
+
+    # --- analytics.md: stage dates, lift and velocity -----------------------------------
+    dates = event_level.stage_dates(
+        n,
+        events,
+        Opportunities.from_frame(opps, WON, RENEWAL, EXPANSION),
+        as_of_day,
+        window_days=settings.window_days,
+        half_life_days=settings.half_life_days,
+        engagement_min=settings.engagement_min,
+        opportunities_as_of=False,  # section 1: every opportunity, as the stages count them
+    )
+    rate_counts = {
+        "engaged_pct": (count[_ENGAGED], targets),
+        "opportunity_rate": (count[_OPPORTUNITY], targets),
+        "account_win_rate": (count[_WON], targets),
+        "win_rate": (won_nb_count, _by_segment(opp_tier, (won | lost) & new_business)),
+    }
 
     kpis = pd.DataFrame(
         {seg: [float(k[key][i]) for key in KPI_LABELS] for i, seg in enumerate(SEGMENTS)},
@@ -326,6 +346,25 @@ def summarize(book: CleanBook) -> FunnelSummary:
                 opp_account, weights=np.where(is_open, amount, 0.0), minlength=n
             ),
             "won_amount": np.bincount(opp_account, weights=np.where(won, amount, 0.0), minlength=n),
+            **{
+                name: getattr(dates, name).astype("datetime64[s]") for name in StageDates.FIELDS[1:]
+            },
+            **spike,
+            "tier_reason": pd.Series(
+                metrics.tier_reason(
+                    accounts["fit_score"].to_numpy(),
+                    accounts["intent_score"].to_numpy(),
+                    threshold_score,
+                    accounts["expected_acv"].to_numpy(),
+                    settings.fit_min,
+                    settings.intent_min,
+                    settings.engagement_min,
+                    settings.acv_tier1,
+                    settings.acv_tier2,
+                    tier_override=override,
+                ),
+                dtype=object,
+            ),
         },
         columns=list(ACCOUNT_SCORES_COLUMNS),
     )
@@ -335,6 +374,8 @@ def summarize(book: CleanBook) -> FunnelSummary:
         kpis=kpis,
         issues=book.issues,
         accounts=account_scores,
+        lift=funnel_lift(kpis, rate_counts, KPI_LABELS),
+        velocity=stage_velocity(dates, tiers),
     )
 
 

@@ -125,15 +125,35 @@ class FunnelSummary:
             {col.lower(): _json_value(value) for col, value in zip(ISSUE_COLUMNS, row, strict=True)}
             for row in self.issues.loc[:, list(ISSUE_COLUMNS)].itertuples(index=False, name=None)
         ]
-        document = {
-            "as_of": self.as_of.isoformat(),
-            "stages": stages,
-            "kpis": kpis,
-            "issues": issues,
+        document: dict = {"as_of": self.as_of.isoformat(), "stages": stages, "kpis": kpis}
+        # analytics.md section 9 and ingest.md section 7: the tables' columns in snake_case.
+        tables = {
+            "lift": self.lift,
+            "velocity": self.velocity,
+            "trends": self.trends,
+            "attribution": self.attribution,
         }
+        for key, table in tables.items():
+            if table is not None:
+                document[key] = _json_records(table)
+        if self.progression is not None:
+            document["progression"] = self.progression.to_json()  # type: ignore[attr-defined]
         if self.inputs is not None:
             document["inputs"] = inputs_json(self.inputs)
+        document["issues"] = issues
         return document
+
+
+def _json_records(table: pd.DataFrame) -> list[dict]:
+    """Rows of a table as JSON objects: snake_case keys, numbers as numbers, blanks null."""
+    keys = [str(column).lower().replace(" ", "_").replace("-", "_") for column in table.columns]
+    return [
+        {
+            key: _json_number(value) if isinstance(value, int | float) else _json_value(value)
+            for key, value in zip(keys, row, strict=True)
+        }
+        for row in table.itertuples(index=False, name=None)
+    ]
 
 
 def inputs_json(inputs: pd.DataFrame) -> list[dict]:
