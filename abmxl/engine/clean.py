@@ -815,7 +815,7 @@ class CleanBook:
     """account, type, status (won/lost/open), amount, term_years, one_time_fees,
     created_date, close_date, timed (usable for time-based KPIs)."""
     spend: pd.DataFrame | None
-    """tier (nan = program-wide), amount."""
+    """tier (nan = program-wide), amount, date (datetime64[s])."""
     surveys: pd.DataFrame | None
     """account, score."""
     issues: pd.DataFrame
@@ -1062,7 +1062,13 @@ def _clean_spend(raw: RawTable | None, log: _IssueLog):
     if _no_data(sheet, kept):
         return None
     amount = sheet.numbers("amount", kept, blank=0.0)
-    return pd.DataFrame({"tier": sheet.numbers("tier", kept), "amount": amount})
+    return pd.DataFrame(
+        {
+            "tier": sheet.numbers("tier", kept),
+            "amount": amount,
+            "date": sheet.parsed["date"].values[kept],  # Trends put spend in periods
+        }
+    )
 
 
 def _clean_surveys(raw: RawTable | None, accounts: _AccountIndex, log: _IssueLog):

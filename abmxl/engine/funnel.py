@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from abmxl import metrics
+from abmxl.engine.changes import what_changed
 from abmxl.engine.clean import LOST, OPEN, WON, CleanBook, clean_book
 from abmxl.engine.model import FunnelSummary, RawTable
 from abmxl.schema import ACCOUNT_SCORES_COLUMNS, EXPANSION, NEW_BUSINESS, RENEWAL, SEGMENTS, STAGES
@@ -323,12 +324,15 @@ def summarize(book: CleanBook) -> FunnelSummary:
         },
         columns=list(ACCOUNT_SCORES_COLUMNS),
     )
+    trends, progression = what_changed(book, tiers, current_stage)  # analytics.md 4, 5
     return FunnelSummary(
         as_of=settings.as_of,
         stages=stages,
         kpis=kpis,
         issues=book.issues,
         accounts=account_scores,
+        trends=trends,
+        progression=progression,
     )
 
 

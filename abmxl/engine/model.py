@@ -113,7 +113,7 @@ class FunnelSummary:
     refreshed_at: dt.datetime | None = None
 
     def to_json(self) -> dict:
-        """The ``--json`` document of the spec: stages, kpis and issues."""
+        """The ``--json`` document of the spec: stages, kpis, issues and the analytics keys."""
         stages = {
             stage: {seg: int(self.stages.at[stage, seg]) for seg in SEGMENTS} for stage in STAGES
         }
@@ -125,7 +125,25 @@ class FunnelSummary:
             {col.lower(): _json_value(value) for col, value in zip(ISSUE_COLUMNS, row, strict=True)}
             for row in self.issues.loc[:, list(ISSUE_COLUMNS)].itertuples(index=False, name=None)
         ]
-        return {"as_of": self.as_of.isoformat(), "stages": stages, "kpis": kpis, "issues": issues}
+        document = {
+            "as_of": self.as_of.isoformat(),
+            "stages": stages,
+            "kpis": kpis,
+            "issues": issues,
+        }
+        if self.trends is not None:  # analytics.md section 4
+            document["trends"] = [
+                {
+                    str(column).lower(): _json_value(value)
+                    if column in ("Period", "Segment")
+                    else _json_number(value)
+                    for column, value in row.items()
+                }
+                for row in self.trends.to_dict(orient="records")
+            ]
+        if self.progression is not None:  # analytics.md section 5
+            document["progression"] = self.progression.to_json()  # type: ignore[attr-defined]
+        return document
 
 
 def _json_number(value: object) -> float | int | None:
