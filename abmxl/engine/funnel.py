@@ -19,8 +19,11 @@ import numpy as np
 import pandas as pd
 
 from abmxl import metrics
+from abmxl.engine import events as event_level
 from abmxl.engine.changes import what_changed
 from abmxl.engine.clean import LOST, OPEN, WON, CleanBook, clean_book
+from abmxl.engine.events import Events
+from abmxl.engine.events.stage_dates import SCORE_DECIMALS
 from abmxl.engine.model import FunnelSummary, RawTable
 from abmxl.schema import ACCOUNT_SCORES_COLUMNS, EXPANSION, NEW_BUSINESS, RENEWAL, SEGMENTS, STAGES
 
@@ -124,14 +127,7 @@ def _day_numbers(dates: np.ndarray) -> np.ndarray:
 
 
 _NAT_DAY = np.iinfo(np.int64).min  # numpy's NaT viewed as int64
-_NO_DAY = np.iinfo(np.int64).max
-
-
-def _first_day_per_account(account: np.ndarray, days: np.ndarray, n_accounts: int) -> np.ndarray:
-    """Earliest day per account; ``_NO_DAY`` for an account without any."""
-    first = np.full(n_accounts, _NO_DAY, dtype=np.int64)
-    np.minimum.at(first, account, days)
-    return first
+_NO_DAY = event_level.NO_DAY
 
 
 def summarize(book: CleanBook) -> FunnelSummary:
@@ -143,33 +139,27 @@ def summarize(book: CleanBook) -> FunnelSummary:
     opps = book.opportunities
     engagement = book.engagement
 
-    # --- per account: engagement ------------------------------------------------
-    if engagement is not None:
-        event_account = engagement["account"].to_numpy()
-        score = metrics.engagement_scores(
-            np.arange(n),
-            event_account,
-            engagement["date"].to_numpy(),
-            engagement["weight"].to_numpy(),
-            settings.as_of,
-            window_days=settings.window_days,
-            half_life_days=settings.half_life_days,
+    # --- per account: engagement (event-level work lives in engine.events) -----------
+    events = Events.from_frame(engagement, n) if engagement is not None else None
+    if events is not None:
+        score = event_level.engagement_score(
+            events, as_of_day, settings.window_days, settings.half_life_days
         )
         # First touch and touches: events of any weight and any age, up to as_of.
-        event_day = _day_numbers(engagement["date"].to_numpy())
-        past = event_day <= as_of_day
-        first_touch = _first_day_per_account(event_account[past], event_day[past], n)
-        touches = np.bincount(event_account[past], minlength=n).astype(np.float64)
+        first_touch = event_level.first_touch(events, as_of_day)
+        touches = event_level.touch_counts(events, as_of_day)
     else:
         score = np.full(n, np.nan)
         first_touch = np.full(n, _NO_DAY, dtype=np.int64)
         touches = np.zeros(n)
+    # scale.md: a threshold test on a float sum compares it rounded to 9 decimals.
+    threshold_score = np.round(score, SCORE_DECIMALS)
 
     # --- per account: tier ------------------------------------------------------------
     computed_tier = metrics.tier(
         accounts["fit_score"].to_numpy(),
         accounts["intent_score"].to_numpy(),
-        score,
+        threshold_score,
         accounts["expected_acv"].to_numpy(),
         fit_min=settings.fit_min,
         intent_min=settings.intent_min,
@@ -205,7 +195,7 @@ def summarize(book: CleanBook) -> FunnelSummary:
         _EXPANDED: _any_per_account(opp_account, won & expansion, n),
     }
     # nan >= x is False: without Engagement data, Engaged means reached Opportunity.
-    reached[_ENGAGED] = (score >= settings.engagement_min) | reached[_OPPORTUNITY]
+    reached[_ENGAGED] = (threshold_score >= settings.engagement_min) | reached[_OPPORTUNITY]
     current_stage = np.select(
         [reached[stage] for stage in reversed(STAGES[1:])],
         list(reversed(STAGES[1:])),
@@ -247,7 +237,7 @@ def summarize(book: CleanBook) -> FunnelSummary:
     k["avg_sales_cycle_days"] = _mean_by_segment(opp_tier[cycle], (close_day - created_day)[cycle])
 
     if engagement is not None:
-        first_opp = _first_day_per_account(opp_account[timed], created_day[timed], n)
+        first_opp = event_level.first_day(opp_account[timed], created_day[timed], n)
         measured = (first_opp != _NO_DAY) & (first_touch <= first_opp)
         k["avg_days_to_opportunity"] = _mean_by_segment(
             tiers[measured], (first_opp - first_touch)[measured]
