@@ -8,41 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from abmxl import metrics
-from abmxl.engine.clean import WON, CleanBook
+from abmxl.engine import events as event_level
+from abmxl.engine.clean import CleanBook
+from abmxl.engine.events.stage_dates import SCORE_DECIMALS
 from abmxl.engine.progression import Progression, progression, stage_ranks, stage_ranks_at
+from abmxl.engine.stage_dates import as_of_day_of, book_stage_dates
 from abmxl.engine.trends import PeriodWindow, trends_table
-from abmxl.schema import EXPANSION, RENEWAL
 
 __all__ = ["what_changed"]
-
-
-def _earliest(account: np.ndarray, dates: np.ndarray, n: int) -> np.ndarray:
-    """Earliest date per account (datetime64[D]); NaT for an account without one."""
-    days = np.asarray(dates).astype("datetime64[D]").view(np.int64)
-    dated = days != np.iinfo(np.int64).min
-    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, account[dated], days[dated])
-    out = first.view("datetime64[D]").copy()
-    out[first == np.iinfo(np.int64).max] = np.datetime64("NaT")
-    return out
-
-
-def _opportunity_stage_dates(book: CleanBook, n: int) -> dict[str, np.ndarray]:
-    """opportunity, won, retained, expanded dates per account (analytics.md section 1)."""
-    opps = book.opportunities
-    account = opps["account"].to_numpy()
-    won = opps["status"].to_numpy() == WON
-    kind = opps["type"].to_numpy()
-    close = opps["close_date"].to_numpy()
-    return {
-        "opportunity": _earliest(account, opps["created_date"].to_numpy(), n),
-        "won": _earliest(account[won], close[won], n),
-        "retained": _earliest(account[won & (kind == RENEWAL)], close[won & (kind == RENEWAL)], n),
-        "expanded": _earliest(
-            account[won & (kind == EXPANSION)], close[won & (kind == EXPANSION)], n
-        ),
-    }
 
 
 def what_changed(book: CleanBook, tiers: np.ndarray, current_stage: np.ndarray):
@@ -64,40 +37,43 @@ def what_changed(book: CleanBook, tiers: np.ndarray, current_stage: np.ndarray):
     settings = book.settings
     n = len(book.accounts)
     window = PeriodWindow(settings.period, int(settings.trend_periods), settings.as_of)
-    dates = _opportunity_stage_dates(book, n)
+    # Stage dates as known on as_of (records after it never count).
+    now = book_stage_dates(book, as_of_day_of(book))
     engagement = book.engagement
     trends = trends_table(
         window,
         tiers,
-        engaged_dates=None,
-        opportunity_dates=dates["opportunity"],
-        won_dates=dates["won"],
+        engaged_dates=now.engaged_date if engagement is not None else None,
+        opportunity_dates=now.opportunity_date,
+        won_dates=now.won_date,
         opportunities=book.opportunities,
         engagement=engagement,
         spend=book.spend,
     )
 
+    # Stage at D: stage dates as known on D, and the engagement score as of D
+    # compared as the refresh compares it (rounded, scale.md).
     from_date = window.previous_period_end
+    from_day = int(np.datetime64(from_date, "D").view(np.int64))
+    then = book_stage_dates(book, from_day)
     if engagement is not None:
-        score_then = metrics.engagement_scores(
-            np.arange(n),
-            engagement["account"].to_numpy(),
-            engagement["date"].to_numpy(),
-            engagement["weight"].to_numpy(),
-            from_date,
-            window_days=settings.window_days,
-            half_life_days=settings.half_life_days,
+        events = event_level.Events.from_frame(engagement, n)
+        score_then = np.round(
+            event_level.engagement_score(
+                events, from_day, settings.window_days, settings.half_life_days
+            ),
+            SCORE_DECIMALS,
         )
     else:
         score_then = np.full(n, np.nan)
-    then = stage_ranks_at(
+    ranks_then = stage_ranks_at(
         from_date,
         score=score_then,
         engagement_min=settings.engagement_min,
-        opportunity_dates=dates["opportunity"],
-        won_dates=dates["won"],
-        retained_dates=dates["retained"],
-        expanded_dates=dates["expanded"],
+        opportunity_dates=then.opportunity_date,
+        won_dates=then.won_date,
+        retained_dates=then.retained_date,
+        expanded_dates=then.expanded_date,
     )
-    moved: Progression = progression(from_date, tiers, then, stage_ranks(current_stage))
+    moved: Progression = progression(from_date, tiers, ranks_then, stage_ranks(current_stage))
     return trends, moved
