@@ -15,9 +15,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from abmxl.engine import build_summary
+from abmxl.engine import RawTable, build_summary
 from abmxl.engine.trends import TREND_MEASURES, PeriodWindow, period_codes, period_labels
+from abmxl.sample import generate
 from abmxl.schema import SEGMENTS, STAGES
 from tests.test_engine import table
 
@@ -384,3 +387,182 @@ def test_progression_by_hand() -> None:
     assert document["matrix"]["Engaged"]["Target"] == 1
     assert document["matrix"]["Target"]["Target"] == 0
     assert document["summary"]["Tier 3"] == {"progressed": 1, "unchanged": 0, "regressed": 1}
+
+
+# --- stage at D = a refresh as of D on the book without later records ---------------------
+
+_WON_WORDS = {"won", "closedwon"}
+_CLOSED_WORDS = _WON_WORDS | {"lost", "closedlost"}
+
+
+def _squashed(status: object) -> str:
+    return "".join(ch for ch in str(status).lower() if ch not in " _-")
+
+
+def book_as_known_on(data: dict[str, pd.DataFrame], day: dt.date, tiers: list[int]) -> dict:
+    """The generated book as it stood on ``day``: later events and opportunities removed,
+    deals closed after ``day`` (or without a close date) still open, tiers fixed."""
+    stamp = pd.Timestamp(day)
+    settings = data["Settings"].copy()
+    settings.loc[settings["key"] == "as_of", "value"] = day
+    accounts = data["Accounts"].copy()
+    accounts["tier_override"] = [float(t) for t in tiers]
+    events = data["Engagement"][data["Engagement"]["date"] <= stamp]
+    opps = data["Opportunities"]
+    opps = opps[opps["created_date"].notna() & (opps["created_date"] <= stamp)].copy()
+    closed = opps["status"].map(_squashed).isin(_CLOSED_WORDS)
+    closed_later = closed & ~(opps["close_date"] <= stamp)  # NaT: not closed by then
+    opps.loc[closed_later, "status"] = "Open"
+    opps.loc[closed_later, "close_date"] = pd.NaT
+    return {
+        **data,
+        "Settings": settings,
+        "Accounts": accounts,
+        "Engagement": events,
+        "Opportunities": opps,
+    }
+
+
+@pytest.mark.parametrize(
+    ("n_accounts", "seed", "overrides"),
+    [
+        (80, 1, {}),
+        (120, 2, {"half_life_days": 30.0}),
+        (60, 3, {"period": "month"}),
+        (100, 4, {"period": "year", "engagement_min": 5.0, "window_days": 200.0}),
+        (90, 5, {"as_of": d(2026, 1, 1), "half_life_days": 7.0}),
+    ],
+)
+def test_stage_at_d_is_a_refresh_as_of_d(
+    tmp_path, n_accounts: int, seed: int, overrides: dict
+) -> None:
+    from abmxl.engine.changes import stage_ranks_on
+    from abmxl.engine.clean import clean_book
+    from abmxl.engine.progression import stage_ranks
+    from tests.test_engine_reference import read_back, with_settings
+
+    data = with_settings(generate(n_accounts, seed=seed), **overrides)
+    tables = read_back(tmp_path, data)
+    full = build_summary(tables, today=TODAY)
+    day = full.progression.from_date
+    then = build_summary(
+        read_back(tmp_path, book_as_known_on(data, day, full.accounts["tier"].tolist())),
+        today=TODAY,
+    )
+    assert then.as_of == day
+    assert then.accounts["tier"].tolist() == full.accounts["tier"].tolist()
+    expected = stage_ranks(then.accounts["current_stage"].to_numpy())
+    assert stage_ranks_on(clean_book(tables, TODAY), day).tolist() == expected.tolist()
+    # ...and so the Progression matrix is the cross-count of the two refreshes.
+    targeted = full.accounts["tier"] > 0
+    crossed = pd.crosstab(
+        pd.Categorical(then.accounts.loc[targeted, "current_stage"], categories=STAGES),
+        pd.Categorical(full.accounts.loc[targeted, "current_stage"], categories=STAGES),
+        dropna=False,
+    )
+    assert (crossed.to_numpy() == full.progression.matrix.to_numpy()).all()
+    assert len(set(expected.tolist())) > 1  # the book has several stages at D
+
+
+# --- invariants ----------------------------------------------------------------------
+
+
+def raw_tables(data: dict[str, pd.DataFrame]) -> dict[str, RawTable]:
+    """Generated frames as the cells a reader hands over (None for empty, rows from 2)."""
+    tables = {}
+    for name, frame in data.items():
+        cells = frame.astype(object).where(frame.notna(), None)
+        cells.index = range(2, len(cells) + 2)
+        tables[name] = RawTable(name, cells)
+    return tables
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    n_accounts=st.integers(3, 60),
+    period=st.sampled_from(["month", "quarter", "year"]),
+    n_periods=st.integers(1, 30),
+    as_of=st.dates(d(2025, 6, 1), d(2026, 6, 30)),
+    half_life=st.sampled_from([None, 15.0]),
+)
+def test_trend_and_progression_invariants(
+    seed: int, n_accounts: int, period: str, n_periods: int, as_of: dt.date, half_life
+) -> None:
+    from abmxl.engine.clean import clean_book
+
+    data = generate(n_accounts, seed=seed, engagement_per_account=4)
+    values = {"as_of": as_of, "period": period, "half_life_days": half_life}
+    frame = data["Settings"].copy()
+    for key, value in values.items():
+        frame.loc[frame["key"] == key, "value"] = value
+    tables = raw_tables({**data, "Settings": frame})
+    wide = build_summary(tables, today=TODAY)  # 12 periods (the default)...
+    tables["Settings"].frame.loc[tables["Settings"].frame["key"] == "trend_periods", "value"] = (
+        400.0
+    )
+    everything = build_summary(tables, today=TODAY)  # ...and every record's period
+    tables["Settings"].frame.loc[tables["Settings"].frame["key"] == "trend_periods", "value"] = (
+        n_periods
+    )
+    some = build_summary(tables, today=TODAY)
+    book = clean_book(tables, TODAY)
+
+    # Sums over the periods are the totals of the records dated up to as_of.
+    stamp = np.datetime64(as_of, "D")
+    opps = book.opportunities
+    created = opps["created_date"].to_numpy().astype("datetime64[D]") <= stamp
+    closed = opps["close_date"].to_numpy().astype("datetime64[D]") <= stamp  # NaT: False
+    won_nb = (opps["status"] == "won").to_numpy() & (opps["type"] == "New Business").to_numpy()
+    events = book.engagement["date"].to_numpy().astype("datetime64[D]") <= stamp
+    spent = book.spend["date"].to_numpy().astype("datetime64[D]") <= stamp
+    tiers = everything.accounts["tier"].to_numpy()
+    won_accounts = np.unique(opps["account"].to_numpy()[(opps["status"] == "won") & closed])
+    totals = {
+        "opportunities_created": created.sum(),
+        "pipeline_created": opps["amount"].to_numpy()[created].sum(),
+        "won_deals": (won_nb & closed).sum(),
+        "new_revenue_won": opps["amount"].to_numpy()[won_nb & closed].sum(),
+        "touches": events.sum(),
+        "new_won_accounts": len(won_accounts),
+        "new_opportunity_accounts": np.unique(opps["account"].to_numpy()[created]).size,
+    }
+    all_rows = everything.trends
+    for measure, total in totals.items():
+        targets = all_rows.loc[all_rows["Segment"] == "All targets", measure].sum()
+        others = all_rows.loc[all_rows["Segment"] == "Non-target", measure].sum()
+        assert targets + others == pytest.approx(total), measure
+    spend_total = book.spend["amount"].to_numpy()[spent].sum()
+    tier_zero = (book.spend["tier"] == 0).to_numpy()
+    assert all_rows.loc[all_rows["Segment"] == "All targets", "spend"].sum() == pytest.approx(
+        book.spend["amount"].to_numpy()[spent & ~tier_zero].sum()
+    )
+    assert all_rows["spend"][all_rows["Segment"] == "Non-target"].sum() == pytest.approx(
+        spend_total - book.spend["amount"].to_numpy()[spent & ~tier_zero].sum()
+    )
+    # A shorter window is the tail of a longer one.
+    for shorter in (wide.trends, some.trends):
+        k = len(shorter) // len(SEGMENTS)
+        tail = all_rows.groupby("Segment", sort=False).tail(k).reset_index(drop=True)
+        pd.testing.assert_frame_equal(shorter, tail)
+    # All targets = Tier 1 + Tier 2 + Tier 3 for every count of accounts and opportunities.
+    sums = [m for m in TREND_MEASURES if m not in ("win_rate", "avg_deal_size", "spend")]
+    sums.remove("avg_sales_cycle_days")
+    by_segment = {s: all_rows.loc[all_rows["Segment"] == s, sums].to_numpy() for s in SEGMENTS}
+    np.testing.assert_allclose(
+        by_segment["All targets"],
+        by_segment["Tier 1"] + by_segment["Tier 2"] + by_segment["Tier 3"],
+    )
+
+    # Progression: every account is progressed, unchanged or regressed, once.
+    moved = everything.progression
+    summary = moved.summary.set_index("Segment")
+    accounts = everything.stages.loc["Target", list(SEGMENTS)].to_numpy()
+    assert (summary.sum(axis=1).to_numpy() == accounts).all()
+    assert moved.matrix.to_numpy().sum() == (tiers > 0).sum()
+    in_stage_now = everything.stages["In stage now"].to_numpy()
+    assert (moved.matrix.sum(axis=0).to_numpy() == in_stage_now).all()
+    ranks = np.arange(len(STAGES))
+    cells = moved.matrix.to_numpy()
+    assert cells[ranks[:, None] < ranks].sum() == summary.loc["All targets", "Progressed"]
+    assert cells[ranks[:, None] > ranks].sum() == summary.loc["All targets", "Regressed"]

@@ -6,6 +6,8 @@ hands over what it has already computed (tiers, current stages).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from abmxl.engine import events as event_level
@@ -15,7 +17,36 @@ from abmxl.engine.progression import Progression, progression, stage_ranks, stag
 from abmxl.engine.stage_dates import as_of_day_of, book_stage_dates
 from abmxl.engine.trends import PeriodWindow, trends_table
 
-__all__ = ["what_changed"]
+__all__ = ["stage_ranks_on", "what_changed"]
+
+
+def stage_ranks_on(book: CleanBook, day: dt.date) -> np.ndarray:
+    """Each account's stage rank (0 Target .. 5 Expanded) with only what was known on ``day``.
+
+    Stage dates as known on ``day`` (``engine.stage_dates``) and the engagement
+    score as of ``day``, compared rounded as the refresh compares it (scale.md).
+    """
+    settings = book.settings
+    n = len(book.accounts)
+    day_number = int(np.datetime64(day, "D").view(np.int64))
+    then = book_stage_dates(book, day_number)
+    if book.engagement is not None:
+        events = event_level.Events.from_frame(book.engagement, n)
+        score = event_level.engagement_score(
+            events, day_number, settings.window_days, settings.half_life_days
+        )
+        score = np.round(score, SCORE_DECIMALS)
+    else:
+        score = np.full(n, np.nan)
+    return stage_ranks_at(
+        day,
+        score=score,
+        engagement_min=settings.engagement_min,
+        opportunity_dates=then.opportunity_date,
+        won_dates=then.won_date,
+        retained_dates=then.retained_date,
+        expanded_dates=then.expanded_date,
+    )
 
 
 def what_changed(book: CleanBook, tiers: np.ndarray, current_stage: np.ndarray):
@@ -35,7 +66,6 @@ def what_changed(book: CleanBook, tiers: np.ndarray, current_stage: np.ndarray):
     tuple of (pandas.DataFrame, Progression)
     """
     settings = book.settings
-    n = len(book.accounts)
     window = PeriodWindow(settings.period, int(settings.trend_periods), settings.as_of)
     # Stage dates as known on as_of (records after it never count).
     now = book_stage_dates(book, as_of_day_of(book))
@@ -51,29 +81,7 @@ def what_changed(book: CleanBook, tiers: np.ndarray, current_stage: np.ndarray):
         spend=book.spend,
     )
 
-    # Stage at D: stage dates as known on D, and the engagement score as of D
-    # compared as the refresh compares it (rounded, scale.md).
     from_date = window.previous_period_end
-    from_day = int(np.datetime64(from_date, "D").view(np.int64))
-    then = book_stage_dates(book, from_day)
-    if engagement is not None:
-        events = event_level.Events.from_frame(engagement, n)
-        score_then = np.round(
-            event_level.engagement_score(
-                events, from_day, settings.window_days, settings.half_life_days
-            ),
-            SCORE_DECIMALS,
-        )
-    else:
-        score_then = np.full(n, np.nan)
-    ranks_then = stage_ranks_at(
-        from_date,
-        score=score_then,
-        engagement_min=settings.engagement_min,
-        opportunity_dates=then.opportunity_date,
-        won_dates=then.won_date,
-        retained_dates=then.retained_date,
-        expanded_dates=then.expanded_date,
-    )
+    ranks_then = stage_ranks_on(book, from_date)
     moved: Progression = progression(from_date, tiers, ranks_then, stage_ranks(current_stage))
     return trends, moved
