@@ -11,11 +11,13 @@ import datetime as dt
 import numpy as np
 
 from abmxl.engine import events as event_level
-from abmxl.engine.clean import CleanBook
+from abmxl.engine.clean import WON, CleanBook
+from abmxl.engine.events import Opportunities, StageDates, stage_dates
 from abmxl.engine.events.stage_dates import SCORE_DECIMALS
 from abmxl.engine.progression import Progression, progression, stage_ranks, stage_ranks_at
 from abmxl.engine.stage_dates import as_of_day_of, book_stage_dates
 from abmxl.engine.trends import PeriodWindow, trends_table
+from abmxl.schema import EXPANSION, RENEWAL
 
 __all__ = ["stage_ranks_on", "what_changed"]
 
@@ -23,13 +25,25 @@ __all__ = ["stage_ranks_on", "what_changed"]
 def stage_ranks_on(book: CleanBook, day: dt.date) -> np.ndarray:
     """Each account's stage rank (0 Target .. 5 Expanded) with only what was known on ``day``.
 
-    Stage dates as known on ``day`` (``engine.stage_dates``) and the engagement
-    score as of ``day``, compared rounded as the refresh compares it (scale.md).
+    Stage dates as known on ``day`` (``engine.events.stage_dates``) and the
+    engagement score as of ``day``, compared rounded as the refresh compares it
+    (scale.md).
     """
     settings = book.settings
     n = len(book.accounts)
     day_number = int(np.datetime64(day, "D").view(np.int64))
-    then = book_stage_dates(book, day_number)
+    # The opportunity stages as known on the day (their stage-date function);
+    # Engaged at D is the score as of D below, not a date, so no events are
+    # passed and the costly engaged-date pass is skipped.
+    then = stage_dates(
+        n,
+        None,
+        Opportunities.from_frame(book.opportunities, WON, RENEWAL, EXPANSION),
+        day_number,
+        window_days=settings.window_days,
+        half_life_days=settings.half_life_days,
+        engagement_min=settings.engagement_min,
+    )
     if book.engagement is not None:
         events = event_level.Events.from_frame(book.engagement, n)
         score = event_level.engagement_score(
@@ -49,7 +63,12 @@ def stage_ranks_on(book: CleanBook, day: dt.date) -> np.ndarray:
     )
 
 
-def what_changed(book: CleanBook, tiers: np.ndarray, current_stage: np.ndarray):
+def what_changed(
+    book: CleanBook,
+    tiers: np.ndarray,
+    current_stage: np.ndarray,
+    now: StageDates | None = None,
+):
     """The ``Trends`` table and the ``Progression`` of a cleaned book.
 
     Parameters
@@ -60,6 +79,9 @@ def what_changed(book: CleanBook, tiers: np.ndarray, current_stage: np.ndarray):
         Today's tier of each account.
     current_stage : numpy.ndarray of str
         Today's stage of each account.
+    now : StageDates, optional
+        The accounts' stage dates as known on as_of, when the caller has them
+        already (the engaged-date pass is the costly part); else computed here.
 
     Returns
     -------
@@ -68,7 +90,8 @@ def what_changed(book: CleanBook, tiers: np.ndarray, current_stage: np.ndarray):
     settings = book.settings
     window = PeriodWindow(settings.period, int(settings.trend_periods), settings.as_of)
     # Stage dates as known on as_of (records after it never count).
-    now = book_stage_dates(book, as_of_day_of(book))
+    if now is None:
+        now = book_stage_dates(book, as_of_day_of(book))
     engagement = book.engagement
     trends = trends_table(
         window,

@@ -143,24 +143,32 @@ class PeriodWindow:
         return period_start(self.last_code, self.period) - dt.timedelta(days=1)
 
     def rows(self, dates: np.ndarray) -> np.ndarray:
-        """Table row (0 = oldest period) of each date; -1 when blank, too old or after as_of."""
+        """Table row (0 = oldest period) of each date; -1 when blank, too old or after as_of.
+
+        The same as ``period_codes(days) - first_code``, found by a binary search
+        among the window's period starts (cheaper than calendar arithmetic on
+        every record: a window has a few dozen periods, a book millions of events).
+        """
         days = _day_numbers(dates)
+        codes = np.arange(self.first_code, self.last_code + 2)
+        months = codes * PERIOD_MONTHS[self.period] - _MONTH_ZERO
+        starts = months.astype("datetime64[M]").astype("datetime64[D]").view(np.int64)
+        row = np.searchsorted(starts, days, side="right") - 1
         as_of_day = np.datetime64(self.as_of, "D").view(np.int64)
-        dated = (days != _NAT) & (days <= as_of_day)
-        row = period_codes(np.where(dated, days, as_of_day), self.period) - self.first_code
-        return np.where(dated & (row >= 0), row, -1)
+        # NaT (the smallest int64) falls before the first start: row -1.
+        return np.where(days <= as_of_day, row, -1)
 
     def per_segment(
-        self, dates: np.ndarray, tier_codes: np.ndarray, weights: np.ndarray | None = None
+        self, rows: np.ndarray, tier_codes: np.ndarray, weights: np.ndarray | None = None
     ) -> np.ndarray:
         """Count (or sum of ``weights``) per period and segment: shape (n_periods, 5).
 
+        ``rows`` are the records' table rows (``rows(dates)``; -1 = left out).
         ``tier_codes`` holds 0-3 (the record's tier) or 4 (program-wide: All
         targets only). Columns follow ``SEGMENTS``.
         """
-        row = self.rows(dates)
-        inside = row >= 0
-        flat = row[inside] * _CODES + np.asarray(tier_codes, dtype=np.int64)[inside]
+        inside = rows >= 0
+        flat = rows[inside] * _CODES + np.asarray(tier_codes, dtype=np.int64)[inside]
         if weights is not None:
             weights = np.asarray(weights, dtype=np.float64)[inside]
         per_code = np.bincount(flat, weights=weights, minlength=self.n_periods * _CODES)
@@ -215,52 +223,54 @@ def trends_table(
     n_periods = window.n_periods
     blank = np.full((n_periods, len(SEGMENTS)), np.nan)
     tiers = np.asarray(tiers, dtype=np.int64)
+    count = window.per_segment
     m: dict[str, np.ndarray] = {}
 
+    # Each date column is put into periods once; the measures mask its rows.
     m["new_engaged_accounts"] = (
-        blank if engaged_dates is None else window.per_segment(engaged_dates, tiers)
+        blank if engaged_dates is None else count(window.rows(engaged_dates), tiers)
     )
-    m["new_opportunity_accounts"] = window.per_segment(opportunity_dates, tiers)
+    m["new_opportunity_accounts"] = count(window.rows(opportunity_dates), tiers)
+    m["new_won_accounts"] = count(window.rows(won_dates), tiers)
 
     opp_tier = tiers[opportunities["account"].to_numpy()]
     created = opportunities["created_date"].to_numpy()
     close = opportunities["close_date"].to_numpy()
+    created_rows, close_rows = window.rows(created), window.rows(close)
     amount = opportunities["amount"].to_numpy(dtype=np.float64)
     status = opportunities["status"].to_numpy()
     new_business = opportunities["type"].to_numpy() == NEW_BUSINESS
-    m["opportunities_created"] = window.per_segment(created, opp_tier)
-    m["pipeline_created"] = window.per_segment(created, opp_tier, amount)
-    m["new_won_accounts"] = window.per_segment(won_dates, tiers)
+    m["opportunities_created"] = count(created_rows, opp_tier)
+    m["pipeline_created"] = count(created_rows, opp_tier, amount)
 
     won_nb = (status == WON) & new_business
     lost_nb = (status == LOST) & new_business
-    won_deals = window.per_segment(close[won_nb], opp_tier[won_nb])
-    lost_deals = window.per_segment(close[lost_nb], opp_tier[lost_nb])
+    won_deals = count(np.where(won_nb, close_rows, -1), opp_tier)
+    lost_deals = count(np.where(lost_nb, close_rows, -1), opp_tier)
     m["won_deals"] = won_deals
-    m["new_revenue_won"] = window.per_segment(close[won_nb], opp_tier[won_nb], amount[won_nb])
+    m["new_revenue_won"] = count(np.where(won_nb, close_rows, -1), opp_tier, amount)
     m["win_rate"] = np.asarray(metrics.win_rate(won_deals, won_deals + lost_deals))
     m["avg_deal_size"] = _ratio(m["new_revenue_won"], won_deals)
     created_day, close_day = _day_numbers(created), _day_numbers(close)
     cycle = won_nb & (created_day != _NAT) & (close_day != _NAT) & (close_day >= created_day)
+    cycle_rows = np.where(cycle, close_rows, -1)
     cycle_days = np.where(cycle, close_day - created_day, 0).astype(np.float64)
     m["avg_sales_cycle_days"] = _ratio(
-        window.per_segment(close[cycle], opp_tier[cycle], cycle_days[cycle]),
-        window.per_segment(close[cycle], opp_tier[cycle]),
+        count(cycle_rows, opp_tier, cycle_days), count(cycle_rows, opp_tier)
     )
 
     if engagement is None:
         m["touches"] = blank
     else:
         event_tier = tiers[engagement["account"].to_numpy()]
-        m["touches"] = window.per_segment(engagement["date"].to_numpy(), event_tier)
+        m["touches"] = count(window.rows(engagement["date"].to_numpy()), event_tier)
     if spend is None:
         m["spend"] = blank
     else:
         spend_tier = spend["tier"].to_numpy(dtype=np.float64)
         spend_code = np.where(np.isnan(spend_tier), _PROGRAM_WIDE, spend_tier).astype(np.int64)
-        m["spend"] = window.per_segment(
-            spend["date"].to_numpy(), spend_code, spend["amount"].to_numpy()
-        )
+        spend_rows = window.rows(spend["date"].to_numpy())
+        m["spend"] = count(spend_rows, spend_code, spend["amount"].to_numpy())
 
     # (n_periods, 5) -> segment-major rows: All targets' periods, then Tier 1's, ...
     return pd.DataFrame(
