@@ -216,6 +216,18 @@ ACCOUNT_SCORES_COLUMNS = (
     "current_stage",
     "open_pipeline",
     "won_amount",
+    # analytics.md section 9
+    "engaged_date",
+    "opportunity_date",
+    "won_date",
+    "retained_date",
+    "expanded_date",
+    "recent_engagement",
+    "baseline_engagement",
+    "engagement_trend",
+    "spiking",
+    "surging",
+    "tier_reason",
 )
 
 ISSUE_COLUMNS = ("Sheet", "Row", "Column", "Value", "Problem", "Action")

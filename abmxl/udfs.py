@@ -66,7 +66,9 @@ __all__ = [
     "ABM_COST_PER",
     "ABM_ENGAGEMENT_PCT",
     "ABM_ENGAGEMENT_SCORES",
+    "ABM_ENGAGEMENT_TREND",
     "ABM_GRR",
+    "ABM_LIFT",
     "ABM_LTV_CAC",
     "ABM_NPS",
     "ABM_NRR",
@@ -75,6 +77,7 @@ __all__ = [
     "ABM_RENEWAL_RATE",
     "ABM_TAM",
     "ABM_TIER",
+    "ABM_TIER_REASON",
     "ABM_WINRATE",
     "EXCEL_FUNCTIONS",
     "ExcelArgument",
@@ -87,7 +90,7 @@ CATEGORY = "ABM"
 __xlwings_func_namespace__ = NAMESPACE
 
 Cells = list[list[Any]]
-Shape = Literal["elementwise", "aggregate", "per_account"]
+Shape = Literal["elementwise", "aggregate", "per_account", "spill3"]
 Blanks = Literal["zero", "missing"]
 
 # ---------------------------------------------------------------- error codes
@@ -380,13 +383,14 @@ def _stretch(
     return values[grid], stretched_codes
 
 
-def _elementwise(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
+def _elementwise_inputs(
+    spec: ExcelFunction, arguments: Mapping[str, Any]
+) -> tuple[tuple[int, int], list[Any], NDArray[np.int8]]:
+    """Every argument's cells -> (broadcast shape, core arguments, input error codes)."""
     converted = [
         _argument_numbers(spec, argument, arguments[argument.name]) for argument in spec.arguments
     ]
     shape = _broadcast_shape([values.shape for values, _ in converted])
-    if 0 in shape:
-        return [[]]
     codes = np.zeros(shape, dtype=np.int8)
     core_args: list[Any] = []
     for values, argument_codes in converted:
@@ -400,6 +404,13 @@ def _elementwise(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
         core_args.append(values)
         # Excel reports the first error it meets, argument by argument.
         codes = np.where(codes == 0, argument_codes, codes)
+    return shape, core_args, codes
+
+
+def _elementwise(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
+    shape, core_args, codes = _elementwise_inputs(spec, arguments)
+    if 0 in shape:
+        return [[]]
     try:
         result = metrics.evaluate(spec.core, *core_args)
     except ValueError as error:  # a DomainError the core cannot attribute to elements
@@ -465,8 +476,29 @@ def _days(serials: NDArray[np.float64]) -> tuple[NDArray[np.datetime64], NDArray
     return days, ~valid
 
 
+def _channel_weights(
+    cells: NDArray[np.object_], n_events: tuple[int, ...]
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Channel cells -> (the channel's default weight, no channel), per event.
+
+    Channels are matched as the refresh matches them (``engine.clean.channel_key``:
+    case-insensitive, spaces = underscores) against ``schema.DEFAULT_CHANNEL_WEIGHTS``.
+    """
+    from abmxl.engine.clean import channel_key, parse_text
+    from abmxl.schema import DEFAULT_CHANNEL_WEIGHTS
+
+    cells = np.broadcast_to(cells, n_events)
+    column = parse_text(np.asarray(cells, dtype=object))
+    known = np.array(
+        [DEFAULT_CHANNEL_WEIGHTS.get(channel_key(c), 0.0) for c in column.uniques], dtype=np.float64
+    )
+    weight = np.append(known, np.nan)[column.codes]
+    return weight, column.codes < 0
+
+
 def _per_account(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
-    """ENGAGEMENT_SCORES: one score per cell of ``account_ids``, same shape."""
+    """ENGAGEMENT_SCORES and ENGAGEMENT_TREND: one result per cell of ``account_ids``,
+    same shape."""
     import pandas as pd
 
     accounts, account_codes = _ids(_as_grid(arguments["account_ids"]))
@@ -480,7 +512,10 @@ def _per_account(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
         parameter_code = _VALUE  # a blank as-of date: there is no "today" in a formula
     parameters: dict[str, float | None] = {}
     defaults = {argument.name: argument.default for argument in spec.arguments}
-    for name in ("window_days", "half_life_days"):
+    names = [argument.name for argument in spec.arguments]
+    # The single-number parameters after as_of (window and half-life, or the
+    # recent and baseline periods); `channels` is an event column.
+    for name in (n for n in names[names.index("as_of") + 1 :] if n != "channels"):
         number, code = _single_cell(arguments[name])
         parameter_code = parameter_code or code
         parameters[name] = defaults[name] if np.isnan(number) else number
@@ -502,12 +537,26 @@ def _per_account(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
         np.broadcast_to(a, n_events)
         for a in (event_ids, event_id_codes, serials, date_codes, weights, weight_codes)
     )
+    blank_weight = np.isnan(weights) & (weight_codes == 0)
+    channel_cells = arguments.get("channels")
+    unplaced_channel = np.zeros(n_events, dtype=bool)
+    if channel_cells is not None:
+        # As the refresh reads Engagement: a blank weight is the channel's
+        # ChannelWeights default (an unknown channel weighs 0); a row without a
+        # channel is skipped.
+        try:
+            channel_weight, no_channel = _channel_weights(_as_grid(channel_cells).ravel(), n_events)
+        except ValueError:
+            return _error_cells(shape, _VALUE)
+        weights = np.where(blank_weight, channel_weight, weights)
+        unplaced_channel = no_channel
     weights = np.where(np.isnan(weights) & (weight_codes == 0), 0.0, weights)  # blank = 0
     days, outside = _days(serials)
     date_codes = np.where((date_codes == 0) & ~np.isnan(serials) & outside, _NUM, date_codes)
     # Events without an account or a date cannot be placed: ignored, as the refresh skips them.
     placed = (event_id_codes == 0) & ~np.equal(event_ids, None)
     placed &= ~((date_codes == 0) & np.isnan(serials))
+    placed &= ~unplaced_channel
     event_codes = np.where(date_codes != 0, date_codes, weight_codes)
     usable = placed & (event_codes == 0)
 
@@ -520,8 +569,7 @@ def _per_account(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
             days[usable],
             weights[usable],
             as_of_day[0],
-            parameters["window_days"],
-            parameters["half_life_days"],
+            *parameters.values(),
         )
     except ValueError as error:
         return _error_cells(shape, _domain_code(error))
@@ -542,10 +590,36 @@ def _per_account(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
     return _cells(values, codes, blank=blank)
 
 
+def _spill3(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
+    """LIFT: the core returns three results per element; each input cell (in
+    reading order) gets one output row of the three, side by side. A result the
+    core leaves undefined without an error (an interval with no success) is a
+    blank cell."""
+    shape, core_args, codes = _elementwise_inputs(spec, arguments)
+    if 0 in shape:
+        return [[]]
+    columns, column_codes = [], []
+    for part in range(3):
+        try:
+            result = metrics.evaluate(lambda *a, k=part: spec.core(*a)[k], *core_args)
+        except ValueError as error:
+            return _error_cells((shape[0] * shape[1], 3), _domain_code(error))
+        columns.append(np.broadcast_to(result.values, shape).ravel())
+        column_codes.append(_FROM_CORE[np.broadcast_to(result.errors, shape)].ravel())
+    values = np.stack(columns, axis=1)
+    errors = np.stack(column_codes, axis=1)
+    # An error of the ratio (bad input, no baseline) is the error of all three.
+    input_codes = codes.ravel()[:, None]
+    errors = np.where(input_codes != 0, input_codes, np.where(errors == 0, errors[:, :1], errors))
+    blank = np.isnan(values) & (errors == 0)
+    return _cells(values, errors.astype(np.int8), blank=blank)
+
+
 _ADAPTERS: dict[Shape, Callable[[ExcelFunction, Mapping[str, Any]], Cells]] = {
     "elementwise": _elementwise,
     "aggregate": _aggregate,
     "per_account": _per_account,
+    "spill3": _spill3,
 }
 
 # ---------------------------------------------------------------- the functions
@@ -553,6 +627,10 @@ _ADAPTERS: dict[Shape, Callable[[ExcelFunction, Mapping[str, Any]], Cells]] = {
 # the adapter chosen by `shape`. Order follows the metric contract.
 
 _FRACTION = "a fraction (0.1 = 10%; format the cell as %)"
+_CHANNELS_DOC = (
+    "Optional. Channel of each event (Engagement[channel]): a blank weight takes the "
+    "channel's ChannelWeights default, as the refresh does; a row without one is skipped."
+)
 
 
 @_excel_function(
@@ -830,6 +908,7 @@ def ABM_COST_PER(spend, accounts):
     as_of="The date ages are measured from, e.g. TODAY().",
     window_days="Optional. Events aged 0..window days count; default 90.",
     half_life_days="Optional. Days after which an event's weight halves; default none.",
+    channels=_CHANNELS_DOC,
 )
 def ABM_ENGAGEMENT_SCORES(
     account_ids,
@@ -839,6 +918,90 @@ def ABM_ENGAGEMENT_SCORES(
     as_of,
     window_days=90,
     half_life_days=None,
+    channels=None,
 ):
     """Engagement score per account: sum of its event weights dated 0..window days before
     as_of, optionally halving every half_life days. Spills one score per account."""
+
+
+@_excel_function(
+    metrics.lift,
+    name="LIFT",
+    example="30, 100, 10, 100",
+    result="3",
+    shape="spill3",
+    successes="Successes of the group (e.g. won target accounts); 0 <= successes <= trials.",
+    trials="Size of the group (e.g. target accounts); >= 0.",
+    baseline_successes="Successes of the baseline (e.g. won non-target accounts).",
+    baseline_trials="Size of the baseline (e.g. non-target accounts); >= 0.",
+    confidence="Optional. Confidence level of the interval, 0..1; default 0.95.",
+)
+def ABM_LIFT(successes, trials, baseline_successes, baseline_trials, confidence=0.95):
+    """Lift of a rate over a baseline rate, (a/n1)/(c/n2), with its Katz log confidence
+    interval: spills ratio, low, high in a row (one row per input row). Blank interval when
+    a success count is 0."""
+
+
+@_excel_function(
+    metrics.engagement_trend,
+    name="ENGAGEMENT_TREND",
+    example="Accounts[account_id], Engagement[account_id], Engagement[date], "
+    "Engagement[weight], DATE(2026,3,31), 7, 28, Engagement[channel]",
+    result="one trend per account",
+    shape="per_account",
+    account_ids="The accounts (a column); one trend per cell, same shape.",
+    event_account_ids="Account of each event (a column).",
+    event_dates="Date of each event (a column of dates).",
+    event_weights="Weight (minutes, points) of each event; >= 0; blank = 0 or the channel's.",
+    as_of="The last day of the recent period, e.g. TODAY().",
+    recent_days="Optional. Length of the recent period in days; default 7.",
+    baseline_days="Optional. Length of the baseline period before it; default 28.",
+    channels=_CHANNELS_DOC,
+)
+def ABM_ENGAGEMENT_TREND(
+    account_ids,
+    event_account_ids,
+    event_dates,
+    event_weights,
+    as_of,
+    recent_days=7,
+    baseline_days=28,
+    channels=None,
+):
+    """Engagement trend per account: recent engagement / its baseline rate - 1 (9 = ten
+    times the usual, -1 = nothing lately). #DIV/0! without baseline events. Spills one
+    value per account."""
+
+
+@_excel_function(
+    metrics.tier_reason,
+    name="TIER_REASON",
+    example="85, 70, 12, 150000",
+    result="Tier 1: fit 85 >= 70, intent 70 >= 60, engagement 12 >= 10, ACV 150,000 >= 100,000",
+    blanks="missing",
+    fit_score="Fit score 0-100; blank = untiered.",
+    intent_score="Intent score 0-100; blank = 0.",
+    engagement_score="Engagement score (minutes); blank = 0.",
+    expected_acv="Expected annual contract value; blank = 0.",
+    fit_min="Optional. Minimum fit to be tiered; default 70.",
+    intent_min="Optional. Intent that counts as a signal; default 60.",
+    engagement_min="Optional. Engagement that counts as a signal; default 10.",
+    acv_tier1="Optional. Minimum ACV for tier 1; default 100000.",
+    acv_tier2="Optional. Minimum ACV for tier 2; default 25000.",
+    tier_override="Optional. A tier set by hand (0-3); blank = none.",
+)
+def ABM_TIER_REASON(
+    fit_score,
+    intent_score,
+    engagement_score,
+    expected_acv,
+    fit_min=70,
+    intent_min=60,
+    engagement_min=10,
+    acv_tier1=100000,
+    acv_tier2=25000,
+    tier_override=None,
+):
+    """Why an account is in its ABM tier, in words: the tier, the conditions it met, then
+    after "not Tier N:" the conditions of the better tier that failed. Same arguments as
+    ABM_TIER."""

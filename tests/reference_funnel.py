@@ -63,6 +63,9 @@ KPI_KEYS = (
     "ltv_to_cac",
     "nps",
     "account_penetration",
+    # analytics.md section 6
+    "spiking_accounts",
+    "surging_accounts",
 )
 
 # workbook.md, Settings and ChannelWeights tables.
@@ -77,6 +80,11 @@ SETTING_DEFAULTS: dict[str, float | None] = {
     "gross_margin": 0.8,
     "discount_rate": 0.1,
     "customer_lifetime_years": 3.0,
+    # analytics.md section 6
+    "spike_recent_days": 7.0,
+    "spike_baseline_days": 28.0,
+    "spike_min_lift": 1.0,
+    "spike_min_recent": 3.0,
 }
 # Settings the funnel does not use (ingest.md and analytics.md keys): known keys,
 # so not reported, but not modelled here.
@@ -84,10 +92,6 @@ SETTINGS_NOT_MODELLED = frozenset(
     {
         "decimal_separator",
         "date_order",
-        "spike_recent_days",
-        "spike_baseline_days",
-        "spike_min_lift",
-        "spike_min_recent",
         "attribution_window_days",
         "attribution_half_life_days",
         "attribution_model",
@@ -156,6 +160,14 @@ class ReferenceAccount:
     current_stage: str
     open_pipeline: float
     won_amount: float
+    # analytics.md sections 1, 6 and 7
+    dates: dict[str, dt.date | None] = field(default_factory=dict)
+    recent_engagement: float | None = None
+    baseline_engagement: float | None = None
+    engagement_trend: float | None = None
+    spiking: bool = False
+    surging: bool = False
+    tier_reason: str = ""
 
 
 @dataclass
@@ -170,6 +182,12 @@ class ReferenceSummary:
     # analytics.md sections 4 and 5, shaped as the --json document.
     trends: list[dict] = field(default_factory=list)
     progression: dict = field(default_factory=dict)
+    # analytics.md sections 2 and 3: {(segment, measure): {column: value}},
+    # {(transition, segment): (accounts, mean, median)}
+    lift: dict[tuple[str, str], dict[str, float | None]] = field(default_factory=dict)
+    velocity: dict[tuple[str, str], tuple[int, float | None, float | None]] = field(
+        default_factory=dict
+    )
 
 
 # --- cells ----------------------------------------------------------------------
@@ -420,6 +438,10 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
             "gross_margin": 0 <= value <= 1,
             "discount_rate": value >= 0,
             "customer_lifetime_years": value > 0,
+            "spike_recent_days": value > 0,
+            "spike_baseline_days": value > 0,
+            "spike_min_lift": value >= 0,
+            "spike_min_recent": value >= 0,
         }.get(key, True)
         if in_domain:
             settings[key] = value
@@ -624,7 +646,7 @@ def tier_of(fit, intent, engagement, acv, s: dict[str, float | None]) -> int:
     if fit is None or fit < s["fit_min"]:
         return 0
     intent = intent or 0.0
-    engagement = engagement or 0.0
+    engagement = round(engagement or 0.0, 9)  # scale.md: threshold tests on rounded sums
     acv = math.nan if acv is None else acv
     if intent >= s["intent_min"] and engagement >= s["engagement_min"] and acv >= s["acv_tier1"]:
         return 1
@@ -653,6 +675,127 @@ def ratio(top: float, bottom: float) -> float | None:
 
 def mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
+
+
+# --- analytics.md, written out again ------------------------------------------------
+
+Z_95 = 1.959963984540054  # the standard normal quantile of 0.975
+
+
+def score_on(events: list[dict], day: dt.date, s: dict) -> float:
+    """The engagement score as of ``day`` over ``events`` (one account's)."""
+    total = 0.0
+    for event in events:
+        age = (day - event["date"]).days
+        if 0 <= age <= s["window_days"]:
+            decay = 1.0 if s["half_life_days"] is None else 0.5 ** (age / s["half_life_days"])
+            total += event["weight"] * decay
+    return total
+
+
+def stage_dates_of(events: list[dict], opps: list[dict], as_of: dt.date, s: dict) -> dict:
+    """analytics.md section 1 for one account: every opportunity counts."""
+    past = [e for e in events if e["date"] <= as_of]
+    engaged = None
+    for day in sorted({e["date"] for e in past}):
+        if round(score_on(past, day, s), 9) >= s["engagement_min"]:
+            engaged = day
+            break
+    created = [o["created"] for o in opps if o["created"] is not None]
+    wins = [o for o in opps if o["won"] and o["closed"] is not None]
+
+    def first_close(kind: str | None) -> dt.date | None:
+        days = [o["closed"] for o in wins if kind is None or o["type"] == kind]
+        return min(days) if days else None
+
+    return {
+        "first_touch": min((e["date"] for e in past), default=None),
+        "engaged_date": engaged,
+        "opportunity_date": min(created) if created else None,
+        "won_date": first_close(None),
+        "retained_date": first_close("Renewal"),
+        "expanded_date": first_close("Expansion"),
+    }
+
+
+def number_text(x: float) -> str:
+    """Thousands separators, at most one decimal."""
+    text = f"{x:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def condition_text(name: str, value: float, threshold: float) -> str:
+    op = ">=" if value >= threshold else "<"
+    return f"{name} {number_text(value)} {op} {number_text(threshold)}"
+
+
+def tier_reason_of(tier: int, account: dict, engagement: float | None, s: dict) -> str:
+    """analytics.md section 7."""
+    names = {0: "Untiered", 1: "Tier 1", 2: "Tier 2", 3: "Tier 3"}
+    if account["tier_override"] is not None:
+        return f"{names[tier]}: tier_override"
+    fit = account["fit_score"]
+    if fit is None:
+        return "Untiered: no fit score"
+    fit_c = condition_text("fit", fit, s["fit_min"])
+    if tier == 0:
+        return f"Untiered: {fit_c}"
+    intent = account["intent_score"] or 0.0
+    score = round(engagement or 0.0, 9)
+    acv = account["expected_acv"] or 0.0
+    intent_ok, engaged_ok = intent >= s["intent_min"], score >= s["engagement_min"]
+    intent_c = condition_text("intent", intent, s["intent_min"])
+    engaged_c = condition_text("engagement", score, s["engagement_min"])
+    acv1_c = condition_text("ACV", acv, s["acv_tier1"])
+    acv2_c = condition_text("ACV", acv, s["acv_tier2"])
+    if tier == 1:
+        return f"Tier 1: {fit_c}, {intent_c}, {engaged_c}, {acv1_c}"
+    if tier == 2:
+        met = [fit_c] + [intent_c] * intent_ok + [engaged_c] * engaged_ok + [acv2_c]
+        failed = [intent_c] * (not intent_ok) + [engaged_c] * (not engaged_ok)
+        failed += [acv1_c] * (acv < s["acv_tier1"])
+        return f"Tier 2: {', '.join(met)}; not Tier 1: {', '.join(failed)}"
+    failed = [intent_c, engaged_c] if not (intent_ok or engaged_ok) else []
+    failed += [acv2_c] * (acv < s["acv_tier2"])
+    return f"Tier 3: {fit_c}; not Tier 2: {', '.join(failed)}"
+
+
+def katz(a: float, n1: float, c: float, n2: float) -> tuple[float | None, ...]:
+    """(ratio, low, high) of a/n1 over c/n2; analytics.md section 2."""
+    if not n1 or not n2 or not c:
+        return None, None, None
+    lift = (a / n1) / (c / n2)
+    if not a:
+        return lift, None, None
+    se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+    return lift, lift * math.exp(-Z_95 * se), lift * math.exp(Z_95 * se)
+
+
+TRANSITIONS = (
+    ("First touch -> Engaged", "first_touch", "engaged_date"),
+    ("Engaged -> Opportunity", "engaged_date", "opportunity_date"),
+    ("Opportunity -> Won", "opportunity_date", "won_date"),
+    ("Won -> Retained", "won_date", "retained_date"),
+    ("Won -> Expanded", "won_date", "expanded_date"),
+)
+LIFT_MEASURES = (
+    "engaged_pct",
+    "opportunity_rate",
+    "account_win_rate",
+    "win_rate",
+    "avg_deal_size",
+    "avg_sales_cycle_days",
+)
+
+
+def median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 # --- the funnel -----------------------------------------------------------------
@@ -687,6 +830,9 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
     opportunities_of: dict[str, list[dict]] = defaultdict(list)
     for opportunity in book.opportunities:
         opportunities_of[opportunity["account_id"]].append(opportunity)
+    events_of: dict[str, list[dict]] = defaultdict(list)
+    for event in book.events:
+        events_of[event["account_id"]].append(event)
 
     accounts: list[ReferenceAccount] = []
     for account in book.accounts:
@@ -709,13 +855,28 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
         reached = {
             "Target": True,
             "Engaged": has_opportunity
-            or (engagement is not None and engagement >= s["engagement_min"]),
+            or (engagement is not None and round(engagement, 9) >= s["engagement_min"]),
             "Opportunity": has_opportunity,
             "Won": won,
             "Retained": won and any(o["won"] and o["type"] == "Renewal" for o in opps),
             "Expanded": won and any(o["won"] and o["type"] == "Expansion" for o in opps),
         }
         current = next(stage for stage in reversed(STAGE_NAMES) if reached[stage])
+        mine = events_of[account_id]
+        recent = sum(
+            e["weight"] for e in mine if 0 <= (as_of - e["date"]).days < s["spike_recent_days"]
+        )
+        earlier = sum(
+            e["weight"]
+            for e in mine
+            if s["spike_recent_days"]
+            <= (as_of - e["date"]).days
+            < s["spike_recent_days"] + s["spike_baseline_days"]
+        )
+        baseline = earlier * s["spike_recent_days"] / s["spike_baseline_days"]
+        spiking = recent >= s["spike_min_recent"] and (
+            baseline == 0 or recent >= (1 + s["spike_min_lift"]) * baseline
+        )
         accounts.append(
             ReferenceAccount(
                 account_id=account_id,
@@ -726,6 +887,15 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
                 current_stage=current,
                 open_pipeline=sum(o["amount"] for o in opps if not o["won"] and not o["lost"]),
                 won_amount=sum(o["amount"] for o in opps if o["won"]),
+                dates=stage_dates_of(mine, opps, as_of, s),
+                recent_engagement=recent if has_engagement else None,
+                baseline_engagement=baseline if has_engagement else None,
+                engagement_trend=(recent / baseline - 1 if baseline else None)
+                if has_engagement
+                else None,
+                spiking=has_engagement and spiking,
+                surging=(account["intent_score"] or 0) >= s["intent_min"],
+                tier_reason=tier_reason_of(tier, account, engagement, s),
             )
         )
 
@@ -762,6 +932,8 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
         surveys_of[survey["account_id"]].append(survey["score"])
 
     kpis: dict[str, dict[str, float | None]] = {key: {} for key in KPI_KEYS}
+    closed_nb: dict[str, tuple[int, int]] = {}
+    velocity: dict[tuple[str, str], tuple[int, float | None, float | None]] = {}
     for segment in SEGMENT_NAMES:
         members = [a for a in accounts if in_segment(a.tier, segment)]
         n = len(members)
@@ -870,8 +1042,46 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
             k["account_penetration"] = mean(shares)
         else:
             k["account_penetration"] = None
+        k["spiking_accounts"] = sum(a.spiking for a in members) if has_engagement else None
+        k["surging_accounts"] = sum(a.surging for a in members)
         for key in KPI_KEYS:
             kpis[key][segment] = None if k[key] is None else float(k[key])
+        closed_nb[segment] = (len(won_nb), len(won_nb) + len(lost_nb))
+        for label, earlier, later in TRANSITIONS:
+            days = [
+                (a.dates[later] - a.dates[earlier]).days
+                for a in members
+                if a.dates[earlier] is not None
+                and a.dates[later] is not None
+                and a.dates[later] >= a.dates[earlier]
+            ]
+            velocity[(label, segment)] = (len(days), mean(days), median(days))
+
+    lift: dict[tuple[str, str], dict[str, float | None]] = {}
+    counts = {
+        "engaged_pct": "engaged_accounts",
+        "opportunity_rate": "opportunity_accounts",
+        "account_win_rate": "won_accounts",
+    }
+    for segment in SEGMENT_NAMES[:4]:
+        for measure in LIFT_MEASURES:
+            value, base = kpis[measure][segment], kpis[measure]["Non-target"]
+            row: dict[str, float | None] = {"Value": value, "Non-target": base}
+            if measure in counts or measure == "win_rate":
+                if measure == "win_rate":
+                    (a, n1), (c, n2) = closed_nb[segment], closed_nb["Non-target"]
+                else:
+                    a, n1 = kpis[counts[measure]][segment], kpis["target_accounts"][segment]
+                    c, n2 = (
+                        kpis[counts[measure]]["Non-target"],
+                        kpis["target_accounts"]["Non-target"],
+                    )
+                row["Lift"], row["Low"], row["High"] = katz(a, n1, c, n2)
+            else:
+                row["Lift"] = value / base if value is not None and base else None
+                row["Low"] = row["High"] = None
+            row["Difference"] = None if value is None or base is None else value - base
+            lift[(segment, measure)] = row
 
     return ReferenceSummary(
         as_of=as_of,
@@ -883,6 +1093,8 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
         issues=book.issues,
         trends=reference_trends(book, accounts, in_segment),
         progression=reference_progression(book, accounts, in_segment),
+        lift=lift,
+        velocity=velocity,
     )
 
 
@@ -902,17 +1114,6 @@ TREND_KEYS = (
     "touches",
     "spend",
 )
-
-
-def score_on(events: list[dict], day: dt.date, s: dict) -> float:
-    """The engagement score as of ``day`` over these events (workbook.md)."""
-    total = 0.0
-    for event in events:
-        age = (day - event["date"]).days
-        if 0 <= age <= s["window_days"]:
-            decay = 1.0 if s["half_life_days"] is None else 0.5 ** (age / s["half_life_days"])
-            total += event["weight"] * decay
-    return total
 
 
 def engaged_date(events: list[dict], as_of: dt.date, s: dict) -> dt.date | None:

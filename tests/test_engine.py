@@ -197,9 +197,18 @@ def reference(settings: dict, *, without: tuple[str, ...] = ()) -> tuple[dict, d
     events = [(_day(date), _id(a), ch, w) for date, a, ch, w in EVENTS] if has_events else []
     ids = [_id(a[0]) for a in ACCOUNTS]
 
-    score, touches, first_touch = {}, {}, {}
+    score, touches, first_touch, spiking = {}, {}, {}, set()
     for a in ids:
-        total = 0.0
+        total, recent, earlier = 0.0, 0.0, 0.0
+        for date, account, channel, weight in events:
+            age = (as_of - date).days
+            w = weight if weight is not None else WEIGHTS[channel.lower().replace(" ", "_")]
+            if account == a and 0 <= age < 7:
+                recent += w
+            elif account == a and 7 <= age < 35:
+                earlier += w
+        if recent >= 3 and (earlier == 0 or recent >= 2 * earlier * 7 / 28):
+            spiking.add(a)
         for date, account, channel, weight in events:
             age = (as_of - date).days
             if account != a or not 0 <= age <= s["window_days"]:
@@ -233,6 +242,7 @@ def reference(settings: dict, *, without: tuple[str, ...] = ()) -> tuple[dict, d
         opps.append(dict(id=oid, a=a, type=TYPE_OF[kind], state=state, amount=amount, acv=acv,
                          created=created, close=close))  # fmt: skip
     acv_of = {_id(a[0]): a[4] for a in ACCOUNTS}
+    intent_of = {_id(a[0]): a[3] for a in ACCOUNTS}
 
     members = {
         "All targets": {1, 2, 3},
@@ -316,6 +326,8 @@ def reference(settings: dict, *, without: tuple[str, ...] = ()) -> tuple[dict, d
                 100 * (sum(x >= 9 for x in scores) - sum(x <= 6 for x in scores)), len(scores)
             ),
             "account_penetration": _mean([sum(f) / len(f) for f in contacts.values()]),
+            "spiking_accounts": sum(a in spiking for a in accts) if has_events else math.nan,
+            "surging_accounts": sum((intent_of[a] or 0) >= s["intent_min"] for a in accts),
         }
         if not has_events:
             for key in (

@@ -84,7 +84,23 @@ def differences(summary: FunnelSummary, reference: ReferenceSummary) -> list[str
             for name, (mine, theirs) in pairs.items():
                 if mine != theirs:
                     found.append(f"{account.account_id} {name}: engine {mine}, reference {theirs}")
-            for name in ("engagement_score", "open_pipeline", "won_amount"):
+            for name, theirs in account.dates.items():
+                mine = getattr(row, name)
+                mine = None if _blank(mine) else pd.Timestamp(mine).date()
+                if mine != theirs:
+                    found.append(f"{account.account_id} {name}: engine {mine}, reference {theirs}")
+            for name in ("spiking", "surging", "tier_reason"):
+                mine, theirs = getattr(row, name), getattr(account, name)
+                if (bool(mine) if name != "tier_reason" else mine) != theirs:
+                    found.append(f"{account.account_id} {name}: engine {mine}, reference {theirs}")
+            for name in (
+                "engagement_score",
+                "open_pipeline",
+                "won_amount",
+                "recent_engagement",
+                "baseline_engagement",
+                "engagement_trend",
+            ):
                 theirs = getattr(account, name)
                 if not _same_number(getattr(row, name), theirs):
                     found.append(
@@ -134,6 +150,26 @@ def differences(summary: FunnelSummary, reference: ReferenceSummary) -> list[str
         found.append(
             f"progression: engine {document.get('progression')}, reference {reference.progression}"
         )
+    lift = summary.lift.set_index(["Segment", "Measure"])
+    if set(lift.index) != set(reference.lift):
+        found.append(f"FunnelLift rows differ: {set(lift.index) ^ set(reference.lift)}")
+    else:
+        for key, expected in reference.lift.items():
+            for column, theirs in expected.items():
+                if not _same_number(lift.at[key, column], theirs):
+                    found.append(
+                        f"lift {key} {column}: engine {lift.at[key, column]}, reference {theirs}"
+                    )
+    velocity = summary.velocity.set_index(["Transition", "Segment"])
+    if set(velocity.index) != set(reference.velocity):
+        found.append("StageVelocity rows differ")
+    else:
+        for key, expected in reference.velocity.items():
+            mine = tuple(velocity.loc[key, ["Accounts", "Mean days", "Median days"]])
+            if int(mine[0]) != expected[0] or not all(
+                _same_number(m, t) for m, t in zip(mine[1:], expected[1:], strict=True)
+            ):
+                found.append(f"velocity {key}: engine {mine}, reference {expected}")
 
     engine_issues = {
         Issue(sheet, None if _blank(row) else int(row), column, action == "row skipped")
@@ -211,6 +247,12 @@ SETTINGS_VARIANTS = {
     },
     "one quarter": {"trend_periods": 1.0},
     "period unknown, trend_periods 2.5": {"period": "week", "trend_periods": 2.5},
+    "spikes 14 over 60, lift 0.5": {
+        "spike_recent_days": 14.0,
+        "spike_baseline_days": 60.0,
+        "spike_min_lift": 0.5,
+        "spike_min_recent": 1.0,
+    },
 }
 
 

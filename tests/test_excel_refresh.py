@@ -131,9 +131,9 @@ def test_refresh_writes_the_same_funnel_as_the_cli(sample_book: Path, with_table
         counts = dict(zip(segments, row[1 : 1 + len(segments)], strict=True))
         assert counts == {seg: int(expected.stages.at[stage, seg]) for seg in segments}
 
-    kpis = written_table(book, schema.FUNNEL_SUMMARY_SHEET, "Key")
+    kpis = written_table(book, schema.FUNNEL_SUMMARY_SHEET, "KPI")
     for row in kpis[1:]:
-        key = row[0].lstrip("'")
+        key = row[1].lstrip("'")
         for seg, value in zip(schema.SEGMENTS, row[2:], strict=True):
             want = expected.to_json()["kpis"][key][seg]
             assert (value in ("", None)) if want is None else value == pytest.approx(want)
@@ -155,6 +155,8 @@ def test_refresh_never_writes_input_sheets(sample_book: Path) -> None:
     tables = {action["args"][3] for action in actions if action["func"] == "addTable"}
     assert tables == {
         "FunnelStages",
+        "FunnelLift",
+        "StageVelocity",
         "FunnelKPIs",
         "DataIssues",
         "Trends",

@@ -59,6 +59,10 @@ SPEC_NAMES = [
     "account_penetration",
     "cost_per",
     "engagement_scores",
+    # analytics.md
+    "lift",
+    "engagement_trend",
+    "tier_reason",
 ]
 
 

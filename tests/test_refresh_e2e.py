@@ -105,10 +105,10 @@ def test_written_tables_read_back_as_the_summary(sample_book: Path) -> None:
         assert row[0] == stage
         for col, segment in enumerate(SEGMENTS, start=1):
             assert row[col] == summary.stages.at[stage, segment]
-    kpi_at = next(i for i, row in enumerate(rows) if row[:2] == ["Key", "KPI"])
+    kpi_at = next(i for i, row in enumerate(rows) if row[:2] == ["KPI", "Key"])
     for offset, key in enumerate(summary.kpis.index, start=1):
         row = rows[kpi_at + offset]
-        assert row[0] == key
+        assert row[:2] == [summary.kpis.at[key, "KPI"], key]
         for col, segment in enumerate(SEGMENTS, start=2):
             expected = summary.kpis.at[key, segment]
             if expected != expected:  # nan: a blank cell

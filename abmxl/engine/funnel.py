@@ -22,9 +22,12 @@ from abmxl import metrics
 from abmxl.engine import events as event_level
 from abmxl.engine.changes import what_changed
 from abmxl.engine.clean import LOST, OPEN, WON, CleanBook, clean_book
-from abmxl.engine.events import Events
+from abmxl.engine.events import Events, Opportunities, StageDates
 from abmxl.engine.events.stage_dates import SCORE_DECIMALS
+from abmxl.engine.lift import funnel_lift
 from abmxl.engine.model import FunnelSummary, RawTable
+from abmxl.engine.spikes import spike_columns
+from abmxl.engine.velocity import stage_velocity
 from abmxl.schema import ACCOUNT_SCORES_COLUMNS, EXPANSION, NEW_BUSINESS, RENEWAL, SEGMENTS, STAGES
 
 __all__ = ["KPI_LABELS", "build_summary", "summarize"]
@@ -61,6 +64,9 @@ KPI_LABELS: dict[str, str] = {
     "ltv_to_cac": "LTV to CAC",
     "nps": "Net promoter score",
     "account_penetration": "Account penetration (engaged contacts)",
+    # analytics.md section 6
+    "spiking_accounts": "Accounts with an engagement spike",
+    "surging_accounts": "Accounts with surging intent",
 }
 """FunnelKPIs keys in the spec's order, with the label the ``KPI`` column shows."""
 
@@ -152,6 +158,9 @@ def summarize(book: CleanBook) -> FunnelSummary:
         score = np.full(n, np.nan)
         first_touch = np.full(n, _NO_DAY, dtype=np.int64)
         touches = np.zeros(n)
+    spikes = event_level.spikes(
+        events, as_of_day, settings.spike_recent_days, settings.spike_baseline_days
+    )
     # scale.md: a threshold test on a float sum compares it rounded to 9 decimals.
     threshold_score = np.round(score, SCORE_DECIMALS)
 
@@ -288,6 +297,27 @@ def summarize(book: CleanBook) -> FunnelSummary:
     )
     k["nps"] = _nps_by_segment(book, tiers)
     k["account_penetration"] = _penetration_by_segment(book, tiers, n)
+    spike = spike_columns(spikes, accounts["intent_score"].to_numpy(), settings)
+    k["spiking_accounts"] = _by_segment(tiers, spike["spiking"]) if events is not None else _NO_DATA
+    k["surging_accounts"] = _by_segment(tiers, spike["surging"])
+
+    # --- analytics.md: stage dates, lift and velocity -----------------------------------
+    dates = event_level.stage_dates(
+        n,
+        events,
+        Opportunities.from_frame(opps, WON, RENEWAL, EXPANSION),
+        as_of_day,
+        window_days=settings.window_days,
+        half_life_days=settings.half_life_days,
+        engagement_min=settings.engagement_min,
+        opportunities_as_of=False,  # section 1: every opportunity, as the stages count them
+    )
+    rate_counts = {
+        "engaged_pct": (count[_ENGAGED], targets),
+        "opportunity_rate": (count[_OPPORTUNITY], targets),
+        "account_win_rate": (count[_WON], targets),
+        "win_rate": (won_nb_count, _by_segment(opp_tier, (won | lost) & new_business)),
+    }
 
     kpis = pd.DataFrame(
         {seg: [float(k[key][i]) for key in KPI_LABELS] for i, seg in enumerate(SEGMENTS)},
@@ -311,16 +341,37 @@ def summarize(book: CleanBook) -> FunnelSummary:
                 opp_account, weights=np.where(is_open, amount, 0.0), minlength=n
             ),
             "won_amount": np.bincount(opp_account, weights=np.where(won, amount, 0.0), minlength=n),
+            **{
+                name: getattr(dates, name).astype("datetime64[s]") for name in StageDates.FIELDS[1:]
+            },
+            **spike,
+            "tier_reason": pd.Series(
+                metrics.tier_reason(
+                    accounts["fit_score"].to_numpy(),
+                    accounts["intent_score"].to_numpy(),
+                    threshold_score,
+                    accounts["expected_acv"].to_numpy(),
+                    settings.fit_min,
+                    settings.intent_min,
+                    settings.engagement_min,
+                    settings.acv_tier1,
+                    settings.acv_tier2,
+                    tier_override=override,
+                ),
+                dtype=object,
+            ),
         },
         columns=list(ACCOUNT_SCORES_COLUMNS),
     )
-    trends, progression = what_changed(book, tiers, current_stage)  # analytics.md 4, 5
+    trends, progression = what_changed(book, tiers, current_stage, dates)  # analytics.md 4, 5
     return FunnelSummary(
         as_of=settings.as_of,
         stages=stages,
         kpis=kpis,
         issues=book.issues,
         accounts=account_scores,
+        lift=funnel_lift(kpis, rate_counts, KPI_LABELS),
+        velocity=stage_velocity(dates, tiers),
         trends=trends,
         progression=progression,
     )

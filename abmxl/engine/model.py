@@ -125,25 +125,31 @@ class FunnelSummary:
             {col.lower(): _json_value(value) for col, value in zip(ISSUE_COLUMNS, row, strict=True)}
             for row in self.issues.loc[:, list(ISSUE_COLUMNS)].itertuples(index=False, name=None)
         ]
-        document = {
-            "as_of": self.as_of.isoformat(),
-            "stages": stages,
-            "kpis": kpis,
-            "issues": issues,
-        }
-        if self.trends is not None:  # analytics.md section 4
-            document["trends"] = [
-                {
-                    str(column).lower(): _json_value(value)
-                    if column in ("Period", "Segment")
-                    else _json_number(value)
-                    for column, value in row.items()
-                }
-                for row in self.trends.to_dict(orient="records")
-            ]
-        if self.progression is not None:  # analytics.md section 5
+        document = {"as_of": self.as_of.isoformat(), "stages": stages, "kpis": kpis}
+        # analytics.md section 9: the tables' columns in snake_case.
+        for key, table in (
+            ("lift", self.lift),
+            ("velocity", self.velocity),
+            ("trends", self.trends),  # section 4
+        ):
+            if table is not None:
+                document[key] = _json_records(table)
+        if self.progression is not None:  # section 5
             document["progression"] = self.progression.to_json()  # type: ignore[attr-defined]
+        document["issues"] = issues
         return document
+
+
+def _json_records(table: pd.DataFrame) -> list[dict]:
+    """Rows of a table as JSON objects: snake_case keys, numbers as numbers, blanks null."""
+    keys = [str(column).lower().replace(" ", "_").replace("-", "_") for column in table.columns]
+    return [
+        {
+            key: _json_number(value) if isinstance(value, int | float) else _json_value(value)
+            for key, value in zip(keys, row, strict=True)
+        }
+        for row in table.itertuples(index=False, name=None)
+    ]
 
 
 def _json_number(value: object) -> float | int | None:

@@ -47,7 +47,9 @@ __all__ = [
     "cost_per",
     "engagement_pct",
     "engagement_scores",
+    "engagement_trend",
     "gross_revenue_retention",
+    "lift",
     "ltv_to_cac",
     "net_revenue_retention",
     "nps",
@@ -55,6 +57,7 @@ __all__ = [
     "renewal_rate",
     "tam",
     "tier",
+    "tier_reason",
     "win_rate",
 ]
 
@@ -1781,3 +1784,7 @@ def engagement_scores(
         collector.mark(errors == ERROR_NUM, ERROR_NUM)
         collector.mark(errors == ERROR_VALUE, ERROR_VALUE)
     return np.asarray(scores, dtype=np.float64)
+
+
+# The analytics contract's metrics live in their own module; they use the helpers above.
+from abmxl.metrics.analytics import engagement_trend, lift, tier_reason  # noqa: E402

@@ -21,17 +21,31 @@ STAGES_TABLE = "FunnelStages"
 KPIS_TABLE = "FunnelKPIs"
 ISSUES_TABLE = "DataIssues"
 ACCOUNTS_TABLE = "AccountScores"
+LIFT_TABLE = "FunnelLift"
+VELOCITY_TABLE = "StageVelocity"
+INPUTS_TABLE = "Inputs"
 FUNNEL_CHART = "abmxl funnel"
 
-# 0-based anchors of the Funnel Summary blocks.
-CHART_ROW = 5
-STAGES_ROW = 22
-KPIS_ROW = STAGES_ROW + 9
-ISSUES_COL = 9  # DataIssues sits right of the funnel tables (column J), so its
-# long texts get wide columns of their own and the list can grow freely.
+# 0-based anchors of the Funnel Summary blocks (layout/funnel_summary.py).
+CHART_ROW = 6
+STAGES_ROW = 26
+RATES_ROW = STAGES_ROW + 9
+KPIS_ROW = RATES_ROW + 9
+RIGHT_COL = 9  # FunnelLift, StageVelocity, Inputs and DataIssues sit right of the
+# funnel (column J), so their long texts get wide columns of their own.
+VELOCITY_ROW = 34
+ISSUES_COL = RIGHT_COL
+
+INPUTS_COLUMNS = ("Input", "Source", "Rows read", "Rows skipped", "Columns")
 
 FMT_SCORE = "#,##0.0"
 FMT_RATIO = '0.00"x"'
+FMT_CHANGE = "+0%;-0%;0%"
+
+# FunnelLift: Lift, Low, High are ratios; Value, Non-target and Difference take
+# the measure's own format (lift_row_format).
+LIFT_FORMATS = (FMT_RATIO, FMT_RATIO, FMT_RATIO)
+VELOCITY_FORMATS = ("@", "@", FMT_INTEGER, FMT_DAYS, FMT_DAYS)
 
 # The FunnelStages table: its columns and the number format of each (the CLI
 # prints the same table with the same formats).
@@ -71,6 +85,8 @@ KPI_FORMATS: dict[str, str] = {
     "ltv_to_cac": FMT_RATIO,
     "nps": FMT_SCORE,
     "account_penetration": FMT_PERCENT,
+    "spiking_accounts": FMT_INTEGER,
+    "surging_accounts": FMT_INTEGER,
 }
 
 ACCOUNT_SCORE_FORMATS: dict[str, str] = {
@@ -79,7 +95,20 @@ ACCOUNT_SCORE_FORMATS: dict[str, str] = {
     "first_touch": FMT_DATE,
     "open_pipeline": FMT_CURRENCY,
     "won_amount": FMT_CURRENCY,
+    "engaged_date": FMT_DATE,
+    "opportunity_date": FMT_DATE,
+    "won_date": FMT_DATE,
+    "retained_date": FMT_DATE,
+    "expanded_date": FMT_DATE,
+    "recent_engagement": FMT_SCORE,
+    "baseline_engagement": FMT_SCORE,
+    "engagement_trend": FMT_CHANGE,
 }
+
+
+def lift_row_format(measure: str) -> str:
+    """Number format of a FunnelLift row's Value, Non-target and Difference."""
+    return kpi_format(measure)
 
 
 def kpi_format(key: str) -> str:

@@ -9,55 +9,49 @@ tab colour, the printer settings part) is kept: only these attributes change.
 
 from __future__ import annotations
 
+from lxml import etree
+
 from abmxl.io.content import PrintSetup
-from abmxl.io.xlsx_writer.xmlscan import attributes, children, inner, root_element
-from abmxl.io.xlsx_writer.xmltext import format_attributes
+from abmxl.io.xlsx_writer.ooxml import NS_MAIN, qn
+from abmxl.io.xlsx_writer.xmlparts import insert_in_order
 
+# CT_SheetPr's children, in schema order.
+_SHEET_PR_ORDER = ("tabColor", "outlinePr", "pageSetUpPr")
 # Excel's default margins (inches), written when the sheet has none: a
-# <pageSetup> must follow <pageMargins>, which Excel always writes.
-DEFAULT_PAGE_MARGINS = (
-    '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-)
-
-# CT_SheetPr's children, in order: pageSetUpPr comes after these.
-_BEFORE_PAGE_SETUP_PR = ("tabColor", "outlinePr")
-
-
-def sheet_properties(old: str | None) -> str:
-    """``<sheetPr>`` with fit-to-page on; ``old`` (the sheet's own) otherwise kept."""
-    if old is None:
-        return '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
-    root = root_element(old)
-    start_tag = old[root.start : root.start_tag_end]
-    items = children(old, *inner(old, root))
-    for item in items:
-        if item.name == "pageSetUpPr":
-            tag = old[item.start : item.start_tag_end]
-            values = attributes(tag)
-            values["fitToPage"] = "1"
-            closing = "/>" if item.start_tag_end == item.end else ">"
-            new_tag = f"<{item.qname}{format_attributes(values)}{closing}"
-            return old[: item.start] + new_tag + old[item.start_tag_end :]
-    # Unprefixed: the rebuilt worksheet's default namespace is SpreadsheetML.
-    element = '<pageSetUpPr fitToPage="1"/>'
-    if root.start_tag_end == root.end:  # <sheetPr .../>
-        return f"{start_tag[:-2].rstrip()}>{element}</{root.qname}>"
-    at = inner(old, root)[0]
-    for item in items:
-        if item.name in _BEFORE_PAGE_SETUP_PR:
-            at = item.end
-    return old[:at] + element + old[at:]
+# <pageSetup> follows <pageMargins>, which Excel always writes.
+DEFAULT_MARGINS = {
+    "left": "0.7",
+    "right": "0.7",
+    "top": "0.75",
+    "bottom": "0.75",
+    "header": "0.3",
+    "footer": "0.3",
+}
 
 
-def page_setup(old: str | None, setup: PrintSetup) -> str:
+def fit_to_page(sheet_pr: etree._Element | None) -> etree._Element:
+    """``<sheetPr>`` (the sheet's own, or a new one) with fit-to-page switched on."""
+    if sheet_pr is None:
+        sheet_pr = etree.Element(qn(NS_MAIN, "sheetPr"))
+    page = sheet_pr.find(qn(NS_MAIN, "pageSetUpPr"))
+    if page is None:
+        page = etree.Element(qn(NS_MAIN, "pageSetUpPr"))
+        insert_in_order(sheet_pr, page, _SHEET_PR_ORDER)
+    page.set("fitToPage", "1")
+    return sheet_pr
+
+
+def page_margins() -> etree._Element:
+    element = etree.Element(qn(NS_MAIN, "pageMargins"))
+    for name, value in DEFAULT_MARGINS.items():
+        element.set(name, value)
+    return element
+
+
+def page_setup(old: etree._Element | None, setup: PrintSetup) -> etree._Element:
     """``<pageSetup>`` with ``setup``'s orientation and fit; ``old``'s other attributes kept."""
-    values: dict[str, str] = {}
-    name = "pageSetup"
-    if old is not None:
-        root = root_element(old)
-        name = root.qname
-        values = attributes(old[root.start : root.start_tag_end])
-    values["orientation"] = "landscape" if setup.landscape else "portrait"
-    values["fitToWidth"] = str(max(setup.fit_width, 0))
-    values["fitToHeight"] = str(max(setup.fit_height, 0))
-    return f"<{name}{format_attributes(values)}/>"
+    element = old if old is not None else etree.Element(qn(NS_MAIN, "pageSetup"))
+    element.set("orientation", "landscape" if setup.landscape else "portrait")
+    element.set("fitToWidth", str(max(setup.fit_width, 0)))
+    element.set("fitToHeight", str(max(setup.fit_height, 0)))
+    return element
