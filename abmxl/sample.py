@@ -156,7 +156,7 @@ def generate(
     as_of : datetime.date
         The Settings ``as_of`` date; engagement covers the 365 days up to it,
         plus about 1 % of rows dated up to 30 days after it (the future, which
-        a refresh ignores).
+        a refresh ignores); New Business is created over the 21 months up to it.
     engagement_per_account : float
         Mean Engagement rows per account; the table has exactly
         ``round(n_accounts * engagement_per_account)`` rows, concentrated on
@@ -410,7 +410,8 @@ def _opportunities(
     # New Business: one per account where possible, on high-propensity accounts.
     new_owner = rng.choice(n_accounts, size=n_new, replace=n_new > n_accounts, p=propensity)
     new_status_kind = rng.choice(3, size=n_new, p=[0.3, 0.35, 0.35])  # won, lost, open
-    new_created = as_of - _days(rng.integers(20, 330, n_new))
+    # Created over the 21 months (7 quarters) up to as_of: the Trends sheet shows a trend.
+    new_created = as_of - _days(rng.integers(20, 640, n_new))
     new_cycle = np.maximum(np.round(rng.gamma(3.0, 30.0, n_new)), 7).astype(np.int64)
     new_close = np.minimum(new_created + _days(new_cycle), as_of)
     term = rng.choice([1.0, 1.0, 1.0, 2.0, 3.0], n_new)

@@ -152,7 +152,8 @@ READ_SHEETS: dict[str, SheetSpec] = {**INPUT_SHEETS, **MAPPING_SHEETS}
 
 FUNNEL_SUMMARY_SHEET = "Funnel Summary"
 ACCOUNT_SCORES_SHEET = "Account Scores"
-OUTPUT_SHEETS = (FUNNEL_SUMMARY_SHEET, ACCOUNT_SCORES_SHEET)
+TRENDS_SHEET = "Trends"
+OUTPUT_SHEETS = (FUNNEL_SUMMARY_SHEET, TRENDS_SHEET, ACCOUNT_SCORES_SHEET)
 
 # Settings defaults; ``None`` means "blank": as_of blank = today, half-life blank = none.
 # Text settings (``TEXT_SETTINGS``) take one of a few words; the rest are numbers.

@@ -19,6 +19,9 @@ required headers are complete. The synonyms are the one thing shared with
 the engine: they are data (``abmxl.engine.ingest.synonyms.SYNONYMS``), and
 how they are matched is written again here. Speed is irrelevant: it runs on
 books of a few hundred rows.
+
+Trends and Progression (analytics.md sections 4 and 5) are recomputed the same
+way at the end of this module, engaged dates by rescoring at every event day.
 """
 
 from __future__ import annotations
@@ -95,8 +98,6 @@ SETTINGS_NOT_MODELLED = frozenset(
     {
         "decimal_separator",
         "date_order",
-        "period",
-        "trend_periods",
         "attribution_window_days",
         "attribution_half_life_days",
         "attribution_model",
@@ -192,6 +193,9 @@ class ReferenceSummary:
     in_stage_now: dict[str, int]
     kpis: dict[str, dict[str, float | None]]
     issues: set[Issue] = field(default_factory=set)
+    # analytics.md sections 4 and 5, shaped as the --json document.
+    trends: list[dict] = field(default_factory=list)
+    progression: dict = field(default_factory=dict)
     # analytics.md sections 2 and 3: {(segment, measure): {column: value}},
     # {(transition, segment): (accounts, mean, median)}
     lift: dict[tuple[str, str], dict[str, float | None]] = field(default_factory=dict)
@@ -668,6 +672,8 @@ class Book:
     surveys: list[dict]
     has_expected_acv: bool
     issues: set[Issue]
+    period: str = "quarter"
+    trend_periods: int = 12
 
 
 def read_optional(row: Row, column: str, reader, report, domain=None):
@@ -718,6 +724,7 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
 
     # Settings: docs/funnel.md (blank/unknown/repeated key skipped; bad value -> default).
     settings = dict(SETTING_DEFAULTS)
+    period, trend_periods = "quarter", 12
     as_of = today
     seen_keys: set[str] = set()
     setting_rows = sheet_rows(tables.get("Settings"), "Settings")
@@ -738,7 +745,10 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         key = squash_header(raw_key) if raw_key is not None else None
         if (
             key is None
-            or (key != "as_of" and key not in SETTING_DEFAULTS.keys() | SETTINGS_NOT_MODELLED)
+            or (
+                key not in {"as_of", "period", "trend_periods"}
+                and key not in SETTING_DEFAULTS.keys() | SETTINGS_NOT_MODELLED
+            )
             or key in seen_keys
         ):
             report("Settings", row, "key", skipped=True)
@@ -746,6 +756,23 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         seen_keys.add(key)
         raw = row.cell("value")
         if raw is None or key in SETTINGS_NOT_MODELLED:
+            continue
+        if key == "period":  # analytics.md: one of three words, any case
+            word = str(raw).strip().lower()
+            if word in ("quarter", "month", "year"):
+                period = word
+            else:
+                report("Settings", row, "value", skipped=False)
+            continue
+        if key == "trend_periods":
+            try:
+                count = read_number(raw)
+            except Unreadable:
+                count = 0.0
+            if count >= 1 and count == int(count):
+                trend_periods = int(count)
+            else:
+                report("Settings", row, "value", skipped=False)
             continue
         if key == "as_of":
             orders, ambiguous = column_date_order([raw])
@@ -999,7 +1026,9 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         )
         if cells["amount"] is None:
             report("Spend", row, "amount", skipped=False)
-        spend.append({"tier": None if tier is None else int(tier), "amount": amount})
+        spend.append(
+            {"tier": None if tier is None else int(tier), "amount": amount, "date": cells["date"]}
+        )
 
     # Surveys.
     surveys: list[dict] = []
@@ -1027,6 +1056,8 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         surveys,
         has_expected_acv,
         issues,
+        period,
+        trend_periods,
     )
 
 
@@ -1483,6 +1514,208 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
         in_stage_now=in_stage_now,
         kpis=kpis,
         issues=book.issues,
+        trends=reference_trends(book, accounts, in_segment),
+        progression=reference_progression(book, accounts, in_segment),
         lift=lift,
         velocity=velocity,
     )
+
+
+# --- analytics.md sections 1, 4 and 5 ----------------------------------------------------
+
+TREND_KEYS = (
+    "new_engaged_accounts",
+    "new_opportunity_accounts",
+    "opportunities_created",
+    "pipeline_created",
+    "new_won_accounts",
+    "won_deals",
+    "new_revenue_won",
+    "win_rate",
+    "avg_deal_size",
+    "avg_sales_cycle_days",
+    "touches",
+    "spend",
+)
+
+
+def engaged_date(events: list[dict], as_of: dt.date, s: dict) -> dt.date | None:
+    """analytics.md section 1: the first event day whose score as of it reaches the minimum
+    (compared rounded to 9 decimals, as every threshold on a float sum, scale.md)."""
+    for day in sorted({e["date"] for e in events if e["date"] <= as_of}):
+        if round(score_on(events, day, s), 9) >= s["engagement_min"]:
+            return day
+    return None
+
+
+def period_of(day: dt.date, period: str) -> str:
+    if period == "year":
+        return str(day.year)
+    if period == "month":
+        return f"{day.year}-{day.month:02d}"
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def periods_up_to(as_of: dt.date, period: str, count: int) -> list[str]:
+    """The ``count`` period labels ending with the one holding as_of, oldest first."""
+    labels = [period_of(as_of, period)]
+    day = as_of
+    while len(labels) < count:
+        # Step to the last day of the previous period.
+        if period == "year":
+            day = dt.date(day.year - 1, 12, 31)
+        elif period == "month":
+            day = day.replace(day=1) - dt.timedelta(days=1)
+        else:
+            first_month = (day.month - 1) // 3 * 3 + 1
+            day = day.replace(month=first_month, day=1) - dt.timedelta(days=1)
+        labels.append(period_of(day, period))
+    return labels[::-1]
+
+
+def previous_period_end(as_of: dt.date, period: str) -> dt.date:
+    if period == "year":
+        return dt.date(as_of.year - 1, 12, 31)
+    if period == "month":
+        return as_of.replace(day=1) - dt.timedelta(days=1)
+    first_month = (as_of.month - 1) // 3 * 3 + 1
+    return as_of.replace(month=first_month, day=1) - dt.timedelta(days=1)
+
+
+def reference_trends(book: Book, accounts: list[ReferenceAccount], in_segment) -> list[dict]:
+    """analytics.md section 4, one dict per segment and period (segments in order,
+    periods oldest first), keyed as the --json rows."""
+    s, as_of, period = book.settings, book.as_of, book.period
+    labels = periods_up_to(as_of, period, book.trend_periods)
+    tier_of = {a.account_id: a.tier for a in accounts}
+
+    def when(day: dt.date | None) -> str | None:
+        """The period label of a day up to as_of; None for no day or after as_of."""
+        return None if day is None or day > as_of else period_of(day, period)
+
+    events_of: dict[str, list[dict]] = defaultdict(list)
+    for event in book.events:
+        events_of[event["account_id"]].append(event)
+    engaged_on = {a.account_id: engaged_date(events_of[a.account_id], as_of, s) for a in accounts}
+    opportunity_on: dict[str, dt.date] = {}
+    won_on: dict[str, dt.date] = {}
+    for o in book.opportunities:
+        account_id = o["account_id"]
+        if o["created"] is not None and o["created"] <= as_of:
+            if account_id not in opportunity_on or o["created"] < opportunity_on[account_id]:
+                opportunity_on[account_id] = o["created"]
+        if o["won"] and o["closed"] is not None and o["closed"] <= as_of:
+            if account_id not in won_on or o["closed"] < won_on[account_id]:
+                won_on[account_id] = o["closed"]
+
+    rows = []
+    for segment in SEGMENT_NAMES:
+        for label in labels:
+            row: dict = {"period": label, "segment": segment}
+            members = [a for a in accounts if in_segment(a.tier, segment)]
+            row["new_engaged_accounts"] = (
+                sum(1 for a in members if when(engaged_on[a.account_id]) == label)
+                if book.events
+                else None
+            )
+            row["new_opportunity_accounts"] = sum(
+                1 for a in members if when(opportunity_on.get(a.account_id)) == label
+            )
+            opps = [o for o in book.opportunities if in_segment(tier_of[o["account_id"]], segment)]
+            created = [o for o in opps if when(o["created"]) == label]
+            row["opportunities_created"] = len(created)
+            row["pipeline_created"] = sum(o["amount"] for o in created)
+            row["new_won_accounts"] = sum(
+                1 for a in members if when(won_on.get(a.account_id)) == label
+            )
+            closed_nb = [
+                o for o in opps if o["type"] == "New Business" and when(o["closed"]) == label
+            ]
+            won = [o for o in closed_nb if o["won"]]
+            lost = [o for o in closed_nb if o["lost"]]
+            row["won_deals"] = len(won)
+            row["new_revenue_won"] = sum(o["amount"] for o in won)
+            row["win_rate"] = ratio(len(won), len(won) + len(lost))
+            row["avg_deal_size"] = mean([o["amount"] for o in won])
+            row["avg_sales_cycle_days"] = mean(
+                [
+                    (o["closed"] - o["created"]).days
+                    for o in won
+                    if o["created"] is not None and o["closed"] >= o["created"]
+                ]
+            )
+            row["touches"] = (
+                sum(
+                    1
+                    for e in book.events
+                    if in_segment(tier_of[e["account_id"]], segment) and when(e["date"]) == label
+                )
+                if book.events
+                else None
+            )
+            row["spend"] = (
+                sum(
+                    x["amount"]
+                    for x in book.spend
+                    if when(x["date"]) == label
+                    and (
+                        (segment == "All targets" and x["tier"] in (None, 1, 2, 3))
+                        or (segment == "Non-target" and x["tier"] == 0)
+                        or (segment.startswith("Tier") and x["tier"] == int(segment[-1]))
+                    )
+                )
+                if book.spend
+                else None
+            )
+            rows.append(row)
+    return rows
+
+
+def reference_progression(book: Book, accounts: list[ReferenceAccount], in_segment) -> dict:
+    """analytics.md section 5 as the --json document."""
+    s = book.settings
+    day = previous_period_end(book.as_of, book.period)
+    events_of: dict[str, list[dict]] = defaultdict(list)
+    for event in book.events:
+        events_of[event["account_id"]].append(event)
+    opportunities_of: dict[str, list[dict]] = defaultdict(list)
+    for o in book.opportunities:
+        opportunities_of[o["account_id"]].append(o)
+
+    def stage_then(account: ReferenceAccount) -> str:
+        opps = opportunities_of[account.account_id]
+        known = [o for o in opps if o["created"] is not None and o["created"] <= day]
+        won = [o for o in opps if o["won"] and o["closed"] is not None and o["closed"] <= day]
+        score = round(score_on(events_of[account.account_id], day, s), 9)
+        if any(o["type"] == "Expansion" for o in won):
+            return "Expanded"
+        if any(o["type"] == "Renewal" for o in won):
+            return "Retained"
+        if won:
+            return "Won"
+        if known:
+            return "Opportunity"
+        if book.events and score >= s["engagement_min"]:
+            return "Engaged"
+        return "Target"
+
+    rank = {stage: i for i, stage in enumerate(STAGE_NAMES)}
+    matrix = {start: dict.fromkeys(STAGE_NAMES, 0) for start in STAGE_NAMES}
+    summary = {
+        segment: {"progressed": 0, "unchanged": 0, "regressed": 0} for segment in SEGMENT_NAMES
+    }
+    for account in accounts:
+        then, now = stage_then(account), account.current_stage
+        if account.tier in (1, 2, 3):
+            matrix[then][now] += 1
+        move = (
+            "progressed"
+            if rank[now] > rank[then]
+            else "regressed"
+            if rank[now] < rank[then]
+            else "unchanged"
+        )
+        for segment in SEGMENT_NAMES:
+            if in_segment(account.tier, segment):
+                summary[segment][move] += 1
+    return {"from_date": day.isoformat(), "matrix": matrix, "summary": summary}

@@ -133,6 +133,23 @@ def differences(summary: FunnelSummary, reference: ReferenceSummary) -> list[str
             if not _same_number(mine, theirs):
                 found.append(f"kpi {key}/{segment}: engine {mine}, reference {theirs}")
 
+    # analytics.md sections 4 and 5: the --json rows against the reference's.
+    document = summary.to_json()
+    engine_trends = document.get("trends", [])
+    if len(engine_trends) != len(reference.trends):
+        found.append(f"Trends rows: engine {len(engine_trends)}, reference {len(reference.trends)}")
+    for mine, theirs in zip(engine_trends, reference.trends, strict=False):
+        where = f"{theirs['period']}/{theirs['segment']}"
+        if (mine["period"], mine["segment"]) != (theirs["period"], theirs["segment"]):
+            found.append(f"Trends row {where}: engine {mine['period']}/{mine['segment']}")
+            continue
+        for key, value in theirs.items():
+            if key not in ("period", "segment") and not _same_number(mine[key], value):
+                found.append(f"trend {key} {where}: engine {mine[key]}, reference {value}")
+    if document.get("progression") != reference.progression:
+        found.append(
+            f"progression: engine {document.get('progression')}, reference {reference.progression}"
+        )
     lift = summary.lift.set_index(["Segment", "Measure"])
     if set(lift.index) != set(reference.lift):
         found.append(f"FunnelLift rows differ: {set(lift.index) ^ set(reference.lift)}")
@@ -222,6 +239,14 @@ SETTINGS_VARIANTS = {
     "as_of earlier": {"as_of": dt.date(2025, 12, 31)},
     "as_of blank": {"as_of": None},
     "window 0": {"window_days": 0.0},
+    "months, 30 periods": {"period": "month", "trend_periods": 30.0},
+    "years, 3 periods, half-life 20": {
+        "period": "YEAR",
+        "trend_periods": 3.0,
+        "half_life_days": 20.0,
+    },
+    "one quarter": {"trend_periods": 1.0},
+    "period unknown, trend_periods 2.5": {"period": "week", "trend_periods": 2.5},
     "spikes 14 over 60, lift 0.5": {
         "spike_recent_days": 14.0,
         "spike_baseline_days": 60.0,

@@ -20,6 +20,7 @@ import pandas as pd
 
 from abmxl import metrics
 from abmxl.engine import events as event_level
+from abmxl.engine.changes import what_changed
 from abmxl.engine.clean import LOST, OPEN, WON, CleanBook, clean_book
 from abmxl.engine.events import Events, Opportunities, StageDates
 from abmxl.engine.events.stage_dates import SCORE_DECIMALS
@@ -368,6 +369,7 @@ def summarize(book: CleanBook) -> FunnelSummary:
         },
         columns=list(ACCOUNT_SCORES_COLUMNS),
     )
+    trends, progression = what_changed(book, tiers, current_stage, dates)  # analytics.md 4, 5
     return FunnelSummary(
         as_of=settings.as_of,
         stages=stages,
@@ -376,6 +378,8 @@ def summarize(book: CleanBook) -> FunnelSummary:
         accounts=account_scores,
         lift=funnel_lift(kpis, rate_counts, KPI_LABELS),
         velocity=stage_velocity(dates, tiers),
+        trends=trends,
+        progression=progression,
     )
 
 

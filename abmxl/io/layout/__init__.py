@@ -20,6 +20,7 @@ from abmxl.io.layout.common import (
     kpi_format,
 )
 from abmxl.io.layout.funnel_summary import funnel_summary_sheet
+from abmxl.io.layout.trends import trends_sheet
 
 __all__ = [
     "ACCOUNT_SCORE_FORMATS",
@@ -32,9 +33,14 @@ __all__ = [
     "build_output_sheets",
     "funnel_summary_sheet",
     "kpi_format",
+    "trends_sheet",
 ]
 
 
 def build_output_sheets(summary: FunnelSummary) -> list[SheetContent]:
     """Every output sheet of a refresh, in workbook order, ready for a renderer."""
-    return [funnel_summary_sheet(summary), account_scores_sheet(summary)]
+    sheets = [funnel_summary_sheet(summary)]
+    if summary.trends is not None and summary.progression is not None:
+        sheets.append(trends_sheet(summary))
+    sheets.append(account_scores_sheet(summary))
+    return sheets
