@@ -59,6 +59,7 @@ SPEC_NAMES = [
     "account_penetration",
     "cost_per",
     "engagement_scores",
+    "attribution_shares",
 ]
 
 

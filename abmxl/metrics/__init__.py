@@ -39,6 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "account_penetration",
     "acv",
+    "attribution_shares",
     "cac",
     "cac_payback_months",
     "churn_rate",
@@ -1781,3 +1782,7 @@ def engagement_scores(
         collector.mark(errors == ERROR_NUM, ERROR_NUM)
         collector.mark(errors == ERROR_VALUE, ERROR_VALUE)
     return np.asarray(scores, dtype=np.float64)
+
+
+# At the end: the attribution module reads the helpers defined above.
+from abmxl.metrics.attribution import attribution_shares  # noqa: E402
