@@ -109,6 +109,7 @@ SPEND = SheetSpec(
         ("tier", "number"),
         ("category", "text"),
         ("amount", "number", True),
+        ("channel", "text"),
     ),
 )
 SURVEYS = SheetSpec(
@@ -215,6 +216,9 @@ ACCOUNT_SCORES_COLUMNS = (
     "current_stage",
     "open_pipeline",
     "won_amount",
+    # analytics.md section 9: the last two columns.
+    "sourced_pipeline",
+    "influenced_pipeline",
 )
 
 ISSUE_COLUMNS = ("Sheet", "Row", "Column", "Value", "Problem", "Action")

@@ -60,7 +60,23 @@ KPI_KEYS = (
     "ltv_to_cac",
     "nps",
     "account_penetration",
+    "sourced_pipeline",
+    "influenced_pipeline",
+    "sourced_pipeline_pct",
+    "influenced_pipeline_pct",
+    "sourced_revenue_won",
+    "influenced_revenue_won",
 )
+ATTRIBUTION_MODEL_NAMES = (
+    "first",
+    "last",
+    "linear",
+    "u_shaped",
+    "w_shaped",
+    "time_decay",
+    "weighted",
+)
+NO_TOUCH = "(no touch)"
 
 # workbook.md, Settings and ChannelWeights tables.
 SETTING_DEFAULTS: dict[str, float | None] = {
@@ -74,6 +90,8 @@ SETTING_DEFAULTS: dict[str, float | None] = {
     "gross_margin": 0.8,
     "discount_rate": 0.1,
     "customer_lifetime_years": 3.0,
+    "attribution_window_days": 90.0,
+    "attribution_half_life_days": 30.0,
 }
 # Settings the funnel does not use (ingest.md and analytics.md keys): known keys,
 # so not reported, but not modelled here.
@@ -87,8 +105,6 @@ SETTINGS_NOT_MODELLED = frozenset(
         "spike_baseline_days",
         "spike_min_lift",
         "spike_min_recent",
-        "attribution_window_days",
-        "attribution_half_life_days",
         "attribution_model",
     }
 )
@@ -155,6 +171,8 @@ class ReferenceAccount:
     current_stage: str
     open_pipeline: float
     won_amount: float
+    sourced_pipeline: float | None = None
+    influenced_pipeline: float | None = None
 
 
 @dataclass
@@ -166,6 +184,7 @@ class ReferenceSummary:
     in_stage_now: dict[str, int]
     kpis: dict[str, dict[str, float | None]]
     issues: set[Issue] = field(default_factory=set)
+    attribution: list[dict] = field(default_factory=list)
 
 
 # --- cells ----------------------------------------------------------------------
@@ -355,6 +374,7 @@ class Book:
     surveys: list[dict]
     has_expected_acv: bool
     issues: set[Issue]
+    has_spend_channel: bool = False
 
 
 def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
@@ -396,6 +416,8 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
             "gross_margin": 0 <= value <= 1,
             "discount_rate": value >= 0,
             "customer_lifetime_years": value > 0,
+            "attribution_window_days": value >= 0,
+            "attribution_half_life_days": value > 0,
         }.get(key, True)
         if in_domain:
             settings[key] = value
@@ -484,7 +506,15 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
             else:
                 weight = 0.0
                 report("Engagement", row, "channel", skipped=False)
-        events.append({"account_id": account_id, "date": cells["date"], "weight": weight})
+        events.append(
+            {
+                "account_id": account_id,
+                "date": cells["date"],
+                "weight": weight,
+                "channel": squash_header(row.cell("channel")),
+                "row": row.number,
+            }
+        )
 
     # Opportunities.
     opportunity_rows = sheet_rows(tables.get("Opportunities"))
@@ -561,7 +591,14 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         if cells["amount"] is None:
             report("Spend", row, "amount", skipped=False)
         tier = None if cells["tier"] is None else int(cells["tier"])
-        spend.append({"tier": tier, "amount": amount})
+        channel = row.cell("channel") if "channel" in row.cells else None
+        channel = None if is_blank(channel) else squash_header(read_id(channel))
+        spend.append({"tier": tier, "amount": amount, "channel": channel})
+    spend_headers = (
+        {squash_header(h) for h in tables["Spend"].frame.columns}
+        if tables.get("Spend") is not None
+        else set()
+    )
 
     # Surveys.
     surveys: list[dict] = []
@@ -587,6 +624,7 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         surveys,
         has_expected_acv,
         issues,
+        "channel" in spend_headers,
     )
 
 
@@ -629,6 +667,143 @@ def mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+# --- influence and attribution (analytics.md section 8) ------------------------
+
+
+def journey_of(opportunity: dict, events: list[dict], as_of: dt.date, start, end) -> list[dict]:
+    """The account's touches (weight > 0, up to as_of) dated in [start, end], by date then row."""
+    touches = [
+        e
+        for e in events
+        if e["account_id"] == opportunity["account_id"]
+        and e["weight"] > 0
+        and e["date"] <= as_of
+        and start <= e["date"] <= end
+    ]
+    return sorted(touches, key=lambda e: (e["date"], e["row"]))
+
+
+def journeys_of(opportunity: dict, events: list[dict], as_of: dt.date, window: float):
+    """(pipeline, revenue or None, influence, revenue end) journeys of one opportunity."""
+    created, closed = opportunity["created"], opportunity["closed"]
+    if created is None:
+        return [], ([] if opportunity["won"] else None), [], None
+    start = created - dt.timedelta(days=math.floor(window))
+    pipeline = journey_of(opportunity, events, as_of, start, created)
+    closes_after = closed is not None and closed >= created
+    revenue, revenue_end = None, None
+    if opportunity["won"]:
+        revenue_end = closed if closes_after else created
+        revenue = journey_of(opportunity, events, as_of, start, revenue_end)
+    is_closed = opportunity["won"] or opportunity["lost"]
+    influence_end = closed if is_closed and closes_after else as_of
+    influence = journey_of(opportunity, events, as_of, start, influence_end)
+    return pipeline, revenue, influence, revenue_end
+
+
+def credit_shares(model: str, touches: list[dict], created: dt.date, end: dt.date,
+                  half_life: float) -> list[float]:  # fmt: skip
+    """Each touch's share under ``model``, written out from the spec's bullets."""
+    n = len(touches)
+    if model == "first":
+        return [1.0] + [0.0] * (n - 1)
+    if model == "last":
+        return [0.0] * (n - 1) + [1.0]
+    if model == "linear":
+        return [1.0 / n] * n
+    if model == "u_shaped":
+        if n <= 2:
+            return [1.0 / n] * n
+        return [0.4] + [0.2 / (n - 2)] * (n - 2) + [0.4]
+    if model == "w_shaped":
+        on_or_before = [i for i, t in enumerate(touches) if t["date"] <= created]
+        milestone_positions = [0, on_or_before[-1] if on_or_before else 0, n - 1]
+        shares = [0.0] * n
+        for i in milestone_positions:
+            shares[i] += 0.3
+        others = [i for i in range(n) if i not in milestone_positions]
+        for i in others or sorted(set(milestone_positions)):
+            shares[i] += 0.1 / len(others or set(milestone_positions))
+        return shares
+    if model == "time_decay":
+        raw = [0.5 ** ((end - t["date"]).days / half_life) for t in touches]
+    else:
+        raw = [t["weight"] for t in touches]
+    return [w / sum(raw) for w in raw]
+
+
+def attribution_rows(book: Book) -> list[dict]:
+    """The Attribution table, row by row, in the spec's order."""
+    s = book.settings
+    journeys = [
+        (o, *journeys_of(o, book.events, book.as_of, s["attribution_window_days"]))
+        for o in book.opportunities
+    ]
+    channels = set()
+    for _, pipeline, revenue, _, _ in journeys:
+        channels |= {t["channel"] for t in pipeline + (revenue or [])}
+    spend_of: dict[str, float] | None = None
+    if book.spend and book.has_spend_channel:
+        spend_of = defaultdict(float)
+        for row in book.spend:
+            if row["channel"] is not None:
+                spend_of[row["channel"]] += row["amount"]
+                channels.add(row["channel"])
+    names = [*sorted(channels), NO_TOUCH]
+    rows = []
+    for model in ATTRIBUTION_MODEL_NAMES:
+        table = {name: defaultdict(float) for name in names}
+        for o, pipeline, revenue, _, revenue_end in journeys:
+            if pipeline:
+                shares = credit_shares(
+                    model, pipeline, o["created"], o["created"], s["attribution_half_life_days"]
+                )
+                for touch, share in zip(pipeline, shares, strict=True):
+                    table[touch["channel"]]["opportunities"] += share
+                    table[touch["channel"]]["pipeline"] += share * o["amount"]
+            else:
+                table[NO_TOUCH]["opportunities"] += 1
+                table[NO_TOUCH]["pipeline"] += o["amount"]
+            if not o["won"]:
+                continue
+            if revenue:
+                shares = credit_shares(
+                    model, revenue, o["created"], revenue_end, s["attribution_half_life_days"]
+                )
+                closes_after = o["closed"] is not None and o["closed"] >= o["created"]
+                for touch, share in zip(revenue, shares, strict=True):
+                    row = table[touch["channel"]]
+                    row["won_deals"] += share
+                    row["revenue"] += share * o["amount"]
+                    if closes_after:
+                        row["credit"] += share * o["amount"]
+                        row["credit_days"] += (
+                            share * o["amount"] * (o["closed"] - touch["date"]).days
+                        )
+            else:
+                table[NO_TOUCH]["won_deals"] += 1
+                table[NO_TOUCH]["revenue"] += o["amount"]
+        for name in names:
+            row = table[name]
+            spend = None
+            if spend_of is not None and name != NO_TOUCH:
+                spend = spend_of.get(name, 0.0)
+            rows.append(
+                {
+                    "model": model,
+                    "channel": name,
+                    "opportunities": row["opportunities"],
+                    "pipeline": row["pipeline"],
+                    "won_deals": row["won_deals"],
+                    "revenue": row["revenue"],
+                    "avg_days_to_close": ratio(row["credit_days"], row["credit"]),
+                    "spend": spend,
+                    "roi": ratio(row["revenue"], spend) if spend else None,
+                }
+            )
+    return rows
+
+
 # --- the funnel -----------------------------------------------------------------
 
 
@@ -661,6 +836,16 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
     opportunities_of: dict[str, list[dict]] = defaultdict(list)
     for opportunity in book.opportunities:
         opportunities_of[opportunity["account_id"]].append(opportunity)
+
+    # Marketing-sourced and -influenced opportunities (analytics.md section 8).
+    sourced: dict[int, bool] = {}
+    influenced: dict[int, bool] = {}
+    for opportunity in book.opportunities:
+        pipeline, _, influence, _ = journeys_of(
+            opportunity, book.events, as_of, s["attribution_window_days"]
+        )
+        sourced[id(opportunity)] = bool(pipeline)
+        influenced[id(opportunity)] = bool(influence)
 
     accounts: list[ReferenceAccount] = []
     for account in book.accounts:
@@ -700,6 +885,12 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
                 current_stage=current,
                 open_pipeline=sum(o["amount"] for o in opps if not o["won"] and not o["lost"]),
                 won_amount=sum(o["amount"] for o in opps if o["won"]),
+                sourced_pipeline=sum(o["amount"] for o in opps if sourced[id(o)])
+                if has_engagement
+                else None,
+                influenced_pipeline=sum(o["amount"] for o in opps if influenced[id(o)])
+                if has_engagement
+                else None,
             )
         )
 
@@ -844,6 +1035,15 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
             k["account_penetration"] = mean(shares)
         else:
             k["account_penetration"] = None
+        with_created = sum(o["amount"] for o in opps if o["created"] is not None)
+        for name, flags in (("sourced", sourced), ("influenced", influenced)):
+            if not has_engagement:
+                k[f"{name}_pipeline"] = k[f"{name}_pipeline_pct"] = None
+                k[f"{name}_revenue_won"] = None
+                continue
+            k[f"{name}_pipeline"] = sum(o["amount"] for o in opps if flags[id(o)])
+            k[f"{name}_pipeline_pct"] = ratio(k[f"{name}_pipeline"], with_created)
+            k[f"{name}_revenue_won"] = sum(o["amount"] for o in opps if flags[id(o)] and o["won"])
         for key in KPI_KEYS:
             kpis[key][segment] = None if k[key] is None else float(k[key])
 
@@ -855,4 +1055,5 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
         in_stage_now=in_stage_now,
         kpis=kpis,
         issues=book.issues,
+        attribution=attribution_rows(book),
     )

@@ -810,12 +810,13 @@ class CleanBook:
     contacts: pd.DataFrame | None
     """account, engaged (bool)."""
     engagement: pd.DataFrame | None
-    """account, date (datetime64[s]), weight."""
+    """account, date (datetime64[s]), weight, channel (``channel_key`` form)."""
     opportunities: pd.DataFrame
     """account, type, status (won/lost/open), amount, term_years, one_time_fees,
     created_date, close_date, timed (usable for time-based KPIs)."""
     spend: pd.DataFrame | None
-    """tier (nan = program-wide), amount."""
+    """tier (nan = program-wide), amount; channel (``channel_key`` form, None when
+    blank) when the sheet has that optional column."""
     surveys: pd.DataFrame | None
     """account, score."""
     issues: pd.DataFrame
@@ -954,11 +955,14 @@ def _clean_engagement(
     filled = np.where(np.isnan(default_weight), 0.0, default_weight)
     if weight is not None:
         filled = np.where(own_weight_blank, filled, weight)
+    channel_keys = np.array([channel_key(c) for c in channel.uniques], dtype=object)
     return pd.DataFrame(
         {
             "account": account[kept],
             "date": sheet.parsed["date"].values[kept],
             "weight": filled[kept],
+            # object, not pandas' str dtype: a channel is text, never nan.
+            "channel": pd.Series(channel.map_uniques(channel_keys, None)[kept], dtype=object),
         }
     )
 
@@ -1048,7 +1052,7 @@ def _clean_opportunities(raw: RawTable | None, accounts: _AccountIndex, log: _Is
 
 
 def _clean_spend(raw: RawTable | None, log: _IssueLog):
-    sheet = _Sheet(raw, SPEND, ("date", "tier", "amount"), log)
+    sheet = _Sheet(raw, SPEND, ("date", "tier", "amount", "channel"), log)
     if not sheet.usable:
         return None
     sheet.skip_blank_required("date")
@@ -1062,7 +1066,12 @@ def _clean_spend(raw: RawTable | None, log: _IssueLog):
     if _no_data(sheet, kept):
         return None
     amount = sheet.numbers("amount", kept, blank=0.0)
-    return pd.DataFrame({"tier": sheet.numbers("tier", kept), "amount": amount})
+    spend = pd.DataFrame({"tier": sheet.numbers("tier", kept), "amount": amount})
+    if "channel" in sheet.text:  # optional (analytics.md section 8): blank = no channel
+        channel = sheet.text["channel"]
+        keys = np.array([channel_key(c) for c in channel.uniques], dtype=object)
+        spend["channel"] = pd.Series(channel.map_uniques(keys, None)[kept], dtype=object)
+    return spend
 
 
 def _clean_surveys(raw: RawTable | None, accounts: _AccountIndex, log: _IssueLog):

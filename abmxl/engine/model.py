@@ -125,7 +125,27 @@ class FunnelSummary:
             {col.lower(): _json_value(value) for col, value in zip(ISSUE_COLUMNS, row, strict=True)}
             for row in self.issues.loc[:, list(ISSUE_COLUMNS)].itertuples(index=False, name=None)
         ]
-        return {"as_of": self.as_of.isoformat(), "stages": stages, "kpis": kpis, "issues": issues}
+        document = {
+            "as_of": self.as_of.isoformat(),
+            "stages": stages,
+            "kpis": kpis,
+            "issues": issues,
+        }
+        if self.attribution is not None:
+            document["attribution"] = _json_rows(self.attribution)
+        return document
+
+
+def _json_rows(frame: pd.DataFrame) -> list[dict]:
+    """Rows of a table as dicts keyed by its column names in snake_case."""
+    keys = [str(column).lower().replace(" ", "_") for column in frame.columns]
+    return [
+        {
+            key: _json_number(v) if isinstance(v, float | int) else _json_value(v)
+            for key, v in zip(keys, row, strict=True)
+        }
+        for row in frame.itertuples(index=False, name=None)
+    ]
 
 
 def _json_number(value: object) -> float | int | None:

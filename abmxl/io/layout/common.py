@@ -71,6 +71,12 @@ KPI_FORMATS: dict[str, str] = {
     "ltv_to_cac": FMT_RATIO,
     "nps": FMT_SCORE,
     "account_penetration": FMT_PERCENT,
+    "sourced_pipeline": FMT_CURRENCY,
+    "influenced_pipeline": FMT_CURRENCY,
+    "sourced_pipeline_pct": FMT_PERCENT,
+    "influenced_pipeline_pct": FMT_PERCENT,
+    "sourced_revenue_won": FMT_CURRENCY,
+    "influenced_revenue_won": FMT_CURRENCY,
 }
 
 ACCOUNT_SCORE_FORMATS: dict[str, str] = {
@@ -79,6 +85,8 @@ ACCOUNT_SCORE_FORMATS: dict[str, str] = {
     "first_touch": FMT_DATE,
     "open_pipeline": FMT_CURRENCY,
     "won_amount": FMT_CURRENCY,
+    "sourced_pipeline": FMT_CURRENCY,
+    "influenced_pipeline": FMT_CURRENCY,
 }
 
 
