@@ -25,7 +25,8 @@ from xlwings import script
 
 from abmxl import schema
 from abmxl.engine.model import FunnelSummary, RawTable
-from abmxl.io.content import BarChart, SheetContent, Table
+from abmxl.io.content import SheetContent, Table
+from abmxl.io.xlwings_charts import add_chart, apply_print_setup
 from abmxl.template import LITE_BUTTON
 
 ALERT_TITLE = "abmxl: Refresh funnel"
@@ -164,7 +165,9 @@ def render_sheet(book: xw.Book, content: SheetContent) -> None:
     for table in content.tables:
         _write_table(sheet, table)
     for chart in content.charts:
-        _try(lambda c=chart: _add_chart(sheet, c))
+        _try(lambda c=chart: add_chart(sheet, c))
+    if content.print_setup is not None:
+        apply_print_setup(sheet, content.print_setup)
     if content.freeze_rows:
         _try(lambda: sheet.freeze_panes.freeze_at((content.freeze_rows + 1, 1)))
 
@@ -212,42 +215,6 @@ def _write_table(sheet: xw.Sheet, table: Table) -> None:
                 cell.number_format = number_format
     area = sheet.range((top, left), (bottom, left + n_cols - 1))
     sheet.tables.add(source=area, name=table.name, table_style_name=table.style, has_headers=True)
-
-
-def _add_chart(sheet: xw.Sheet, spec: BarChart) -> None:
-    first, col, last = spec.categories
-    _, value_col, _ = spec.values
-    area = sheet.range((spec.row + 1, spec.col + 1))
-    corner = sheet.range((spec.row + spec.height_rows, spec.col + spec.width_cols))
-    chart = sheet.charts.add(
-        area.left, area.top, corner.left + corner.width - area.left, corner.top - area.top
-    )
-    chart.chart_type = "bar_clustered"
-    # The layout puts the values column right of the categories (Stage, All targets).
-    chart.set_source_data(sheet.range((first + 1, col + 1), (last + 1, value_col + 1)))
-    chart.name = spec.name
-    _decorate_chart(chart, spec)
-
-
-def _decorate_chart(chart: xw.Chart, spec: BarChart) -> None:
-    """Title, series name, value labels and top-down bars, as the file writer draws them.
-
-    Only desktop Excel's object model can set these (xlwings has no API for
-    them); elsewhere (xlwings Lite) the plain chart stays. Any failure here,
-    a COM error included, must not fail a refresh whose numbers are written.
-    """
-    try:
-        com = chart.api[1]
-        com.HasTitle = True
-        com.ChartTitle.Text = spec.title
-        com.HasLegend = False
-        series = com.SeriesCollection(1)
-        series.Name = spec.series_name
-        series.HasDataLabels = True
-        # Bars top-down in stage order (Excel draws the first category at the bottom).
-        com.Axes(1).ReversePlotOrder = True
-    except Exception:
-        return
 
 
 def _excel_value(value: object) -> object:

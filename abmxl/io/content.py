@@ -82,6 +82,21 @@ class BarChart:
     width_cols: int = 8
     height_rows: int = 16
 
+    def to_chart(self) -> Chart:
+        """The same chart as a one-series ``Chart`` (what both renderers draw)."""
+        return Chart(
+            name=self.name,
+            title=self.title,
+            categories=self.categories,
+            series=[ChartSeries(self.series_name, self.values)],
+            direction="bar",
+            row=self.row,
+            col=self.col,
+            width_cols=self.width_cols,
+            height_rows=self.height_rows,
+            legend=False,
+        )
+
 
 CellRange = tuple[int, int, int]
 """(first_row, col, last_row), 0-based, on the sheet that holds the chart."""
@@ -125,6 +140,14 @@ class Chart:
     height_rows: int = 16
     data_labels: bool = True
     legend: bool = True
+
+    def to_chart(self) -> Chart:
+        return self
+
+
+def as_chart(chart: BarChart | Chart) -> Chart:
+    """Either kind of chart as a ``Chart``."""
+    return chart.to_chart()
 
 
 @dataclass

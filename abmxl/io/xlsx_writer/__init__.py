@@ -41,18 +41,42 @@ import numpy as np
 import pandas as pd
 
 from abmxl.io.cellref import column_letters
-from abmxl.io.content import FMT_DATE, FMT_DATETIME, BarChart, SheetContent, Table
+from abmxl.io.content import (
+    FMT_DATE,
+    FMT_DATETIME,
+    BarChart,
+    Chart,
+    PrintSetup,
+    SheetContent,
+    Table,
+    as_chart,
+)
+from abmxl.io.xlsx_writer.chart import ChartError, chart_xml, check_chart
+from abmxl.io.xlsx_writer.errors import WorkbookWriteError
+from abmxl.io.xlsx_writer.errors import parse_int as _int
+from abmxl.io.xlsx_writer.grid import unique_headers as _unique_headers
+from abmxl.io.xlsx_writer.page import DEFAULT_PAGE_MARGINS, page_setup, sheet_properties
+from abmxl.io.xlsx_writer.xmlscan import Element as _Element
+from abmxl.io.xlsx_writer.xmlscan import attributes as _attributes
+from abmxl.io.xlsx_writer.xmlscan import children as _children
+from abmxl.io.xlsx_writer.xmlscan import inner as _inner
+from abmxl.io.xlsx_writer.xmlscan import prefix_for as _prefix_for
+from abmxl.io.xlsx_writer.xmlscan import qualify as _qualify
+from abmxl.io.xlsx_writer.xmlscan import root_element as _root
+from abmxl.io.xlsx_writer.xmltext import (
+    XML_DECLARATION,
+)
+from abmxl.io.xlsx_writer.xmltext import escape_attr as _escape_attr
+from abmxl.io.xlsx_writer.xmltext import format_attributes as _format_attributes
+from abmxl.io.xlsx_writer.xmltext import is_missing as _is_missing
+from abmxl.io.xlsx_writer.xmltext import number_text as _number_text
+from abmxl.io.xlsx_writer.xmltext import number_texts as _number_texts
+from abmxl.io.xlsx_writer.xmltext import ref as _ref
+from abmxl.io.xlsx_writer.xmltext import t_elements as _t_elements
 
 __all__ = ["WorkbookWriteError", "write_sheets"]
 
 PathLike = str | os.PathLike[str]
-
-
-class WorkbookWriteError(Exception):
-    """The workbook cannot be written: not a zip, corrupt, unsupported or locked.
-
-    The message is one line meant for the user (the CLI prints it as is).
-    """
 
 
 # --------------------------------------------------------------------------- #
@@ -82,13 +106,10 @@ CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 
-XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-
 # Charts this writer owns are recognised by their drawing-object name.
 OUR_CHART_PREFIX = "abmxl "
 
 # Excel's limits: text in a cell, sheet-name length, rows and columns.
-MAX_CELL_TEXT = 32767
 MAX_SHEET_NAME = 31
 MAX_ROWS = 1_048_576
 MAX_COLS = 16_384
@@ -136,203 +157,6 @@ _TAIL_ORDER = {
 # children describe cell content and are rebuilt.
 _KEPT_HEAD = ("sheetPr", "sheetFormatPr")
 _KEPT_TAIL = frozenset(_TAIL_ORDER)
-
-
-# --------------------------------------------------------------------------- #
-# Small XML helpers (text level: the shared parts are edited, not re-serialised)
-# --------------------------------------------------------------------------- #
-
-_TOKEN = re.compile(
-    r"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>"
-    r"|<(/?)([^\s/>!?]+)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>",
-    re.S,
-)
-_ATTRIBUTE = re.compile(r"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_ILLEGAL_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_ILLEGAL_XML_CHARS_BUT_NUL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_T_PRESERVE = '<t xml:space="preserve">'
-_NEEDS_PRESERVE = re.compile(r"<t>(?=[ \t\n\r]|&#13;|[^<]*(?:[ \t\n\r]|&#13;)</t>)")
-# Excel reads "_xHHHH_" in cell text as an escaped character; a literal one is
-# written with its underscore escaped as "_x005F_".
-_EXCEL_CHAR_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-
-
-def _int(value: str | None, what: str) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        raise WorkbookWriteError(f"corrupt workbook (bad {what} {value!r})") from None
-
-
-def _local(qname: str) -> str:
-    return qname.rpartition(":")[2]
-
-
-def _attributes(start_tag: str) -> dict[str, str]:
-    """Attributes of a start tag, unescaped, in document order."""
-    body = start_tag[1:].split(None, 1)
-    if len(body) < 2:
-        return {}
-    return {
-        m.group(1): html.unescape(m.group(2) if m.group(2) is not None else m.group(3))
-        for m in _ATTRIBUTE.finditer(body[1])
-    }
-
-
-def _escape_attr(value: str) -> str:
-    value = _ILLEGAL_XML_CHARS.sub("", value)
-    return (
-        value.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("\n", "&#10;")
-        .replace("\r", "&#13;")
-        .replace("\t", "&#9;")
-    )
-
-
-def _format_attributes(attributes: dict[str, str]) -> str:
-    return "".join(f' {k}="{_escape_attr(v)}"' for k, v in attributes.items())
-
-
-@dataclass(frozen=True)
-class _Element:
-    qname: str
-    start: int  # offset of "<"
-    end: int  # offset after the closing ">"
-    start_tag_end: int  # offset after the start tag's ">"
-
-    @property
-    def name(self) -> str:
-        return _local(self.qname)
-
-
-def _inner(text: str, element: _Element) -> tuple[int, int]:
-    """The span of an element's content (between its start and end tags)."""
-    if element.start_tag_end == element.end:
-        return element.end, element.end
-    return element.start_tag_end, text.rindex("<", element.start, element.end)
-
-
-def _root(text: str) -> _Element:
-    """The document element (its span runs to the end of its end tag)."""
-    for m in _TOKEN.finditer(text):
-        if m.group(2) is None or m.group(1):
-            continue
-        if m.group(3):
-            return _Element(m.group(2), m.start(), m.end(), m.end())
-        close = text.rfind("</" + m.group(2))
-        if close < m.end():
-            raise WorkbookWriteError(f"corrupt workbook (no end tag for <{m.group(2)}>)")
-        return _Element(m.group(2), m.start(), text.index(">", close) + 1, m.end())
-    raise WorkbookWriteError("corrupt workbook (a part has no XML document element)")
-
-
-def _children(text: str, start: int, end: int) -> list[_Element]:
-    """The top-level elements in ``text[start:end]`` (comments and PIs skipped)."""
-    found: list[_Element] = []
-    depth = 0
-    open_name = ""
-    open_start = open_tag_end = 0
-    for m in _TOKEN.finditer(text, start, end):
-        closing, qname, self_closing = m.group(1), m.group(2), m.group(3)
-        if qname is None:
-            continue
-        if closing:
-            depth -= 1
-            if depth < 0:
-                raise WorkbookWriteError(f"corrupt workbook (unbalanced </{qname}>)")
-            if depth == 0:
-                found.append(_Element(open_name, open_start, m.end(), open_tag_end))
-        elif self_closing:
-            if depth == 0:
-                found.append(_Element(qname, m.start(), m.end(), m.end()))
-        else:
-            if depth == 0:
-                open_name, open_start, open_tag_end = qname, m.start(), m.end()
-            depth += 1
-    if depth:
-        raise WorkbookWriteError("corrupt workbook (unclosed XML element)")
-    return found
-
-
-def _prefix_for(start_tag: str, namespace: str) -> str | None:
-    """The prefix a start tag binds to ``namespace`` ("" = default), or None."""
-    for name, value in _attributes(start_tag).items():
-        if value == namespace and (name == "xmlns" or name.startswith("xmlns:")):
-            return name[6:]
-    return None
-
-
-def _qualify(prefix: str, local: str) -> str:
-    return f"{prefix}:{local}" if prefix else local
-
-
-def _xml_text(value: str) -> str:
-    """Cell text as XML character data: illegal characters dropped, escaped."""
-    if len(value) > MAX_CELL_TEXT:
-        value = value[:MAX_CELL_TEXT]
-    value = _ILLEGAL_XML_CHARS.sub("", value)
-    value = _EXCEL_CHAR_ESCAPE.sub(r"_x005F_\1", value)
-    return _escape_text(value)
-
-
-def _escape_text(value: str) -> str:
-    # A literal CR would be read back as LF (XML end-of-line normalisation).
-    return (
-        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    )
-
-
-def _t_elements(values: list[str]) -> list[str]:
-    """``<t>`` elements holding cell texts, built at C speed.
-
-    The texts are joined with NUL (illegal in XML, so dropped from every value
-    and free to separate them), escaped and tagged as one string, then split.
-    ``xml:space="preserve"`` is added where a text starts or ends with
-    whitespace: a regex lookahead can stay within one element because escaped
-    text holds no "<".
-    """
-    if not values:
-        return []
-    joined = "\x00".join(values)
-    if joined.count("\x00") != len(values) - 1 or max(map(len, values)) > MAX_CELL_TEXT:
-        escaped = "\x00".join(map(_xml_text, values))
-    else:
-        escaped = _ILLEGAL_XML_CHARS_BUT_NUL.sub("", joined)
-        escaped = _escape_text(_EXCEL_CHAR_ESCAPE.sub(r"_x005F_\1", escaped))
-    tagged = "<t>" + escaped.replace("\x00", "</t>\x00<t>") + "</t>"
-    return _NEEDS_PRESERVE.sub(_T_PRESERVE, tagged).split("\x00")
-
-
-def _ref(row: int, col: int) -> str:
-    return f"{column_letters(col)}{row + 1}"
-
-
-def _absolute_range(sheet: str, first_row: int, col: int, last_row: int) -> str:
-    letter = column_letters(col)
-    quoted = "'" + sheet.replace("'", "''") + "'"
-    return f"{quoted}!${letter}${first_row + 1}:${letter}${last_row + 1}"
-
-
-def _number_text(value: float) -> str | None:
-    """A finite number as Excel stores it; integral values without ".0"."""
-    if value != value or value in (float("inf"), float("-inf")):
-        return None
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    return repr(float(value))
-
-
-def _number_texts(values: np.ndarray) -> list[str | None]:
-    finite = np.isfinite(values)
-    integral = finite & (np.abs(values) < 1e15) & (values == np.trunc(values))
-    texts = np.full(values.shape, None, dtype=object)
-    texts[integral] = list(map(str, values[integral].astype(np.int64).tolist()))
-    fractional = finite & ~integral
-    texts[fractional] = list(map(repr, values[fractional].tolist()))
-    return texts.tolist()
 
 
 # --------------------------------------------------------------------------- #
@@ -903,15 +727,6 @@ class _Dates:
         return days
 
 
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(value != value)
-    except (TypeError, ValueError):
-        return False
-
-
 class _CellWriter:
     """Renders single values and whole table columns as ``<c>`` elements."""
 
@@ -1225,35 +1040,6 @@ def _table_inventory(pkg: _Package, workbook: _Workbook) -> list[_TableInfo]:
 # --------------------------------------------------------------------------- #
 
 
-def _unique_headers(header: Sequence[str]) -> list[str]:
-    """Table column names as Excel requires them: non-empty, unique ignoring case."""
-    names: list[str] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(header):
-        base = _ILLEGAL_XML_CHARS.sub("", "" if _is_missing(raw) else str(raw)) or f"Column{i + 1}"
-        name, n = base, 2
-        while name.lower() in seen:
-            name, n = f"{base}{n}", n + 1
-        seen.add(name.lower())
-        names.append(name)
-    return names
-
-
-def _value_at(content: SheetContent, row: int, col: int) -> object:
-    """The value the content puts at (row, col): for chart caches."""
-    for cell in reversed(content.cells):
-        if cell.row == row and cell.col == col:
-            return cell.value
-    for table in content.tables:
-        if table.col <= col <= table.last_col and table.row <= row <= table.last_row:
-            if row == table.row:
-                return _unique_headers(table.header)[col - table.col]
-            body = row - table.row - 1
-            if body < len(table.rows):
-                return table.rows[body][col - table.col]
-    return None
-
-
 def _table_xml(table: Table, table_id: int, headers: list[str]) -> bytes:
     ref = f"{_ref(table.row, table.col)}:{_ref(table.last_row, table.last_col)}"
     name = _escape_attr(table.name)
@@ -1271,73 +1057,9 @@ def _table_xml(table: Table, table_id: int, headers: list[str]) -> bytes:
     ).encode()
 
 
-def _chart_xml(chart: BarChart, content: SheetContent) -> bytes:
-    """A clustered horizontal bar chart, categories top-down, with value caches."""
-    cat_first, cat_col, cat_last = chart.categories
-    val_first, val_col, val_last = chart.values
-    categories = [_value_at(content, r, cat_col) for r in range(cat_first, cat_last + 1)]
-    values = [_value_at(content, r, val_col) for r in range(val_first, val_last + 1)]
-    cat_points = "".join(
-        f'<c:pt idx="{i}"><c:v>{_xml_text(str(v))}</c:v></c:pt>'
-        for i, v in enumerate(categories)
-        if not _is_missing(v)
-    )
-    val_points = "".join(
-        f'<c:pt idx="{i}"><c:v>{_number_text(float(v))}</c:v></c:pt>'
-        for i, v in enumerate(values)
-        if isinstance(v, int | float | np.integer | np.floating)
-        and not isinstance(v, bool)
-        and _number_text(float(v)) is not None
-    )
-    title = _xml_text(chart.title)
-    series = _xml_text(chart.series_name)
-    return (
-        f"{XML_DECLARATION}"
-        f'<c:chartSpace xmlns:c="{NS_C}" xmlns:a="{NS_A}" xmlns:r="{NS_R}">'
-        '<c:roundedCorners val="0"/>'
-        "<c:chart>"
-        "<c:title><c:tx><c:rich><a:bodyPr/><a:p><a:r>"
-        f"<a:t>{title}</a:t></a:r></a:p></c:rich></c:tx>"
-        '<c:overlay val="0"/></c:title>'
-        '<c:autoTitleDeleted val="0"/>'
-        "<c:plotArea><c:layout/>"
-        '<c:barChart><c:barDir val="bar"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
-        '<c:ser><c:idx val="0"/><c:order val="0"/>'
-        f"<c:tx><c:v>{series}</c:v></c:tx>"
-        '<c:invertIfNegative val="0"/>'
-        '<c:dLbls><c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/>'
-        '<c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
-        f"<c:cat><c:strRef><c:f>{_xml_text(_absolute_range(content.name, *chart.categories))}"
-        f'</c:f><c:strCache><c:ptCount val="{len(categories)}"/>{cat_points}</c:strCache>'
-        "</c:strRef></c:cat>"
-        f"<c:val><c:numRef><c:f>{_xml_text(_absolute_range(content.name, *chart.values))}"
-        f"</c:f><c:numCache><c:formatCode>General</c:formatCode>"
-        f'<c:ptCount val="{len(values)}"/>{val_points}</c:numCache></c:numRef></c:val>'
-        "</c:ser>"
-        '<c:gapWidth val="50"/>'
-        '<c:axId val="500000001"/><c:axId val="500000002"/>'
-        "</c:barChart>"
-        # Categories run top-down (maxMin); the value axis then crosses at the
-        # maximum category so that it stays at the bottom.
-        '<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="maxMin"/></c:scaling>'
-        '<c:delete val="0"/><c:axPos val="l"/><c:numFmt formatCode="General" sourceLinked="0"/>'
-        '<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
-        '<c:crossAx val="500000002"/><c:crosses val="autoZero"/><c:auto val="1"/>'
-        '<c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
-        '<c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
-        '<c:delete val="0"/><c:axPos val="b"/><c:majorGridlines/>'
-        '<c:numFmt formatCode="General" sourceLinked="1"/>'
-        '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
-        '<c:crossAx val="500000001"/><c:crosses val="max"/><c:crossBetween val="between"/>'
-        "</c:valAx>"
-        "</c:plotArea>"
-        '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/>'
-        "</c:chart>"
-        "</c:chartSpace>"
-    ).encode()
-
-
-def _anchor_xml(chart: BarChart, shape_id: int, rel_id: str, xdr: str, a: str, decl: str) -> str:
+def _anchor_xml(
+    chart: BarChart | Chart, shape_id: int, rel_id: str, xdr: str, a: str, decl: str
+) -> str:
     def q(prefix: str, local: str) -> str:
         return _qualify(prefix, local)
 
@@ -1373,6 +1095,29 @@ _OUR_ANCHOR_NAME = re.compile(
 )
 _CHART_RID = re.compile(r"<(?:[\w.-]+:)?chart\b[^>]*\b[\w.-]+:id=\"([^\"]+)\"")
 _SHAPE_ID = re.compile(r"<(?:[\w.-]+:)?cNvPr\b[^>]*\bid=\"(\d+)\"")
+
+
+def _with_print_setup(
+    head: list[tuple[str, str]], tail: list[tuple[str, str]], setup: PrintSetup
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The kept head and tail elements with ``setup``'s page setup applied."""
+    kept_head = dict(head)
+    head = [e for e in head if e[0] != "sheetPr"]
+    head.insert(0, ("sheetPr", sheet_properties(kept_head.get("sheetPr"))))
+    kept_tail = dict(tail)
+    tail = [e for e in tail if e[0] != "pageSetup"]
+    if "pageMargins" not in kept_tail:
+        _insert_in_order(tail, "pageMargins", DEFAULT_PAGE_MARGINS)
+    _insert_in_order(tail, "pageSetup", page_setup(kept_tail.get("pageSetup"), setup))
+    return head, tail
+
+
+def _insert_in_order(tail: list[tuple[str, str]], name: str, element: str) -> None:
+    """Insert a worksheet child before the first kept one that follows it in the schema."""
+    position = next(
+        (i for i, e in enumerate(tail) if _TAIL_ORDER[e[0]] > _TAIL_ORDER[name]), len(tail)
+    )
+    tail.insert(position, (name, element))
 
 
 class _SheetWriter:
@@ -1416,12 +1161,10 @@ class _SheetWriter:
         # The <drawing> element is regenerated (same id) and put in schema order.
         tail = [e for e in tail if e[0] != "drawing"]
         if drawing_rel is not None:
-            element = f'<drawing {r_prefix}:id="{drawing_rel.id}"/>'
-            position = next(
-                (i for i, e in enumerate(tail) if _TAIL_ORDER[e[0]] > _TAIL_ORDER["drawing"]),
-                len(tail),
-            )
-            tail.insert(position, ("drawing", element))
+            _insert_in_order(tail, "drawing", f'<drawing {r_prefix}:id="{drawing_rel.id}"/>')
+
+        if content.print_setup is not None:
+            head, tail = _with_print_setup(head, tail, content.print_setup)
 
         table_rels = self._tables(content, part, old_rels, kept_rels)
         rels = kept_rels + table_rels
@@ -1558,7 +1301,7 @@ class _SheetWriter:
                     _relative(part, chart_part),
                 )
             chart_rels.append(rel)
-            self.pkg.write(chart_part, _chart_xml(chart, content))
+            self.pkg.write(chart_part, chart_xml(as_chart(chart), content))
             self.content_types.add(chart_part, CT_CHART)
             new_anchors.append(_anchor_xml(chart, next_shape, rel.id, xdr, a, decl))
             next_shape += 1
@@ -1834,6 +1577,11 @@ def _validate(contents: Sequence[SheetContent]) -> None:
         chart_names = [c.name for c in content.charts]
         if len(set(chart_names)) != len(chart_names):
             raise WorkbookWriteError(f"sheet {content.name!r}: chart names must be unique")
+        for chart in content.charts:
+            try:
+                check_chart(as_chart(chart))
+            except ChartError as exc:
+                raise WorkbookWriteError(f"sheet {content.name!r}: {exc}") from None
 
 
 def _build(pkg: _Package, contents: Sequence[SheetContent]) -> None:
