@@ -133,7 +133,8 @@ INPUT_SHEETS: dict[str, SheetSpec] = {
 
 FUNNEL_SUMMARY_SHEET = "Funnel Summary"
 ACCOUNT_SCORES_SHEET = "Account Scores"
-OUTPUT_SHEETS = (FUNNEL_SUMMARY_SHEET, ACCOUNT_SCORES_SHEET)
+ATTRIBUTION_SHEET = "Attribution"
+OUTPUT_SHEETS = (FUNNEL_SUMMARY_SHEET, ATTRIBUTION_SHEET, ACCOUNT_SCORES_SHEET)
 
 # Settings defaults; ``None`` means "blank": as_of blank = today, half-life blank = none.
 # Text settings (``TEXT_SETTINGS``) take one of a few words; the rest are numbers.

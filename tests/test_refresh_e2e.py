@@ -17,7 +17,7 @@ import abmxl
 from abmxl.schema import ACCOUNT_SCORES_COLUMNS, SEGMENTS, STAGES
 from tests.conftest import TODAY
 
-OUTPUT_SHEETS = ("Funnel Summary", "Account Scores")
+OUTPUT_SHEETS = ("Funnel Summary", "Attribution", "Account Scores")
 
 
 def sheet_rows(book: Path, sheet: str) -> list[list]:

@@ -290,7 +290,7 @@ def funnel_content(scale: int = 1) -> list[SheetContent]:
                 "AccountScores",
                 0,
                 0,
-                list(ACCOUNT_SCORES_COLUMNS),
+                list(ACCOUNT_SCORES_COLUMNS[:14]),  # the workbook.md columns
                 accounts,
                 column_formats=[
                     None,

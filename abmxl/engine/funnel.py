@@ -361,6 +361,9 @@ def summarize(book: CleanBook) -> FunnelSummary:
         issues=book.issues,
         accounts=account_scores,
         attribution=attribution_frame,
+        attribution_model=settings.attribution_model,
+        attribution_window_days=settings.attribution_window_days,
+        attribution_half_life_days=settings.attribution_half_life_days,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abmxl.engine.model import FunnelSummary
 from abmxl.io.content import SheetContent
 from abmxl.io.layout.account_scores import account_scores_sheet
+from abmxl.io.layout.attribution import attribution_sheet
 from abmxl.io.layout.common import (
     ACCOUNT_SCORE_FORMATS,
     FMT_RATIO,
@@ -29,6 +30,7 @@ __all__ = [
     "STAGE_COLUMNS",
     "STAGE_FORMATS",
     "account_scores_sheet",
+    "attribution_sheet",
     "build_output_sheets",
     "funnel_summary_sheet",
     "kpi_format",
@@ -37,4 +39,8 @@ __all__ = [
 
 def build_output_sheets(summary: FunnelSummary) -> list[SheetContent]:
     """Every output sheet of a refresh, in workbook order, ready for a renderer."""
-    return [funnel_summary_sheet(summary), account_scores_sheet(summary)]
+    return [
+        funnel_summary_sheet(summary),
+        attribution_sheet(summary),
+        account_scores_sheet(summary),
+    ]
