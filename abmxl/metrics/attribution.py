@@ -284,16 +284,19 @@ def attribution_shares(
     sorted_touch = touch[order]
 
     # Whole-journey problems: end or created dates that differ within a journey.
-    sorted_end, sorted_created = end[order], created[order]
-    varying = (sorted_end != np.repeat(sorted_end[starts], counts)) | (
-        sorted_created != np.repeat(sorted_created[starts], counts)
-    )
+    # Compared with the previous touch (cheaper than with the journey's first).
+    sorted_end = end[order]
+    sorted_created = sorted_end if created is end else created[order]
+    varying = _changes_within(sorted_end, boundary)
+    if created is not end:
+        varying |= _changes_within(sorted_created, boundary)
     if collector is None and varying.any():
         raise _error(
             "end_dates and created_dates must be the same for every touch of a journey",
             "end_dates",
             "value",
         )
+    sorted_weight = None if weight is None else weight[0][order]
 
     with _errstate():
         shares = _model_shares(
@@ -305,31 +308,37 @@ def attribution_shares(
             sorted_touch,
             sorted_end,
             sorted_created,
-            None if weight is None else weight[0][order],
+            sorted_weight,
             half_life,
         )
-        # Missing data: a touch without a date (or weight) leaves its journey unknown.
-        missing = (sorted_touch == _NAT) | (sorted_end == _NAT) | (sorted_created == _NAT)
-        if weight is not None:
-            missing |= np.isnan(weight[0][order])
-        missing |= sorted_codes < 0
-        journey_codes = flagged[order]
-        journey_codes = np.maximum(journey_codes, np.where(varying, ERROR_VALUE, 0).astype(np.int8))
-        spoiled = (
-            np.repeat(np.add.reduceat(missing | (journey_codes > 0), starts) > 0, counts)
-            if n
-            else missing
-        )
-        shares = np.where(spoiled, np.nan, shares)
+        # Missing data: a touch without a date (or weight) leaves its journey unknown;
+        # so does a bad element under `evaluate`.
+        missing = (sorted_touch == _NAT) | (sorted_end == _NAT) | (sorted_codes < 0)
+        if created is not end:
+            missing |= sorted_created == _NAT
+        if sorted_weight is not None:
+            missing |= np.isnan(sorted_weight)
+        journey_codes = flagged[order] if flagged.any() else None
+        if varying.any():
+            journey_codes = np.maximum(
+                flagged[order], np.where(varying, ERROR_VALUE, 0).astype(np.int8)
+            )
+        if journey_codes is not None:
+            missing |= journey_codes > 0
+        if missing.any():
+            spoiled = np.repeat(np.add.reduceat(missing, starts) > 0, counts)
+            shares = np.where(spoiled, np.nan, shares)
 
     out = np.empty(n, dtype=np.float64)
     out[order] = shares
     if collector is not None:
+        if journey_codes is None:
+            journey_codes = np.zeros(n, dtype=np.int8)
         worst = (
             np.repeat(np.maximum.reduceat(journey_codes, starts), counts) if n else journey_codes
         )
-        if name == "weighted" and n:
-            total = np.add.reduceat(np.nan_to_num(weight[0][order]), starts)
+        if sorted_weight is not None and n:
+            total = np.add.reduceat(np.nan_to_num(sorted_weight), starts)
             worst = np.maximum(
                 worst, np.repeat(np.where(total == 0, ERROR_DIV0, 0), counts).astype(np.int8)
             )
@@ -342,6 +351,15 @@ def attribution_shares(
     if scalar:
         return float(out[0])
     return out
+
+
+def _changes_within(values: NDArray[np.int64], boundary: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """True where a value differs from the previous touch's in the same journey."""
+    changed = np.zeros(values.size, dtype=bool)
+    if values.size > 1:
+        np.not_equal(values[1:], values[:-1], out=changed[1:])
+        changed &= ~boundary
+    return changed
 
 
 def _half_life(value: Any) -> float:
