@@ -286,3 +286,34 @@ def test_row_order_of_journeys_does_not_matter(data, model):
     permutation = np.argsort(-journey, kind="stable")
     moved = (journey[permutation], offsets[permutation], weights[permutation], created_shift)
     assert _shares(model, moved) == pytest.approx(_shares(model, data)[permutation])
+
+
+# In the manner of DP6's marketing-attribution-models tests: nine journeys
+# written as "A > B > C", each converting for 3, and each channel's total
+# credit worked out by hand (the totals sum to 27 under every model).
+DP6_JOURNEYS = ["A", "A > B", "A > B > C", "B", "B > A", "B > C > A", "C", "C > A", "C > B > A"]
+DP6_TOTALS = {
+    "first": {"A": 9, "B": 9, "C": 9},
+    "last": {"A": 15, "B": 6, "C": 6},
+    "linear": {"A": 10.5, "B": 9, "C": 7.5},
+    "u_shaped": {"A": 11.1, "B": 8.4, "C": 7.5},
+    # created on the last touch: t1 0.3, tc = tn 0.6, the middle 0.1; two
+    # touches 0.35 / 0.65 (no other touch: the 0.1 split by the two milestones).
+    "w_shaped": {"A": 12.45, "B": 7.5, "C": 7.05},
+}
+
+
+@pytest.mark.parametrize(("model", "totals"), DP6_TOTALS.items())
+def test_dp6_style_channel_totals(model, totals):
+    journey, channel, offset = [], [], []
+    for number, path in enumerate(DP6_JOURNEYS):
+        for position, name in enumerate(path.split(" > ")):
+            journey.append(number)
+            channel.append(name)
+            offset.append(position)
+    dates = np.datetime64("2026-01-01") + np.array(offset)
+    ends = np.datetime64("2026-01-01") + np.array([len(p.split(" > ")) - 1 for p in DP6_JOURNEYS])
+    shares = attribution_shares(journey, dates, ends[journey], model)
+    credit = pd.Series(3 * shares).groupby(channel).sum()
+    assert credit.to_dict() == pytest.approx(totals)
+    assert credit.sum() == pytest.approx(27)
