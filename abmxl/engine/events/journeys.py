@@ -49,11 +49,11 @@ class Touches:
             return cls(empty, empty, np.zeros(0, dtype=object), np.zeros(0))
         day = day_numbers(engagement["date"].to_numpy())
         weight = engagement["weight"].to_numpy(dtype=np.float64)
+        account = engagement["account"].to_numpy(dtype=np.int64)
         keep = np.flatnonzero((weight > 0) & (day <= as_of_day) & (day != NAT_DAY))
-        account = engagement["account"].to_numpy(dtype=np.int64)[keep]
-        order = keep[np.lexsort((day[keep], account))]  # stable: rows keep their order
+        order = keep[np.lexsort((day[keep], account[keep]))]  # stable: rows keep their order
         return cls(
-            account=engagement["account"].to_numpy(dtype=np.int64)[order],
+            account=account[order],
             day=day[order],
             channel=engagement["channel"].to_numpy(dtype=object)[order],
             weight=weight[order],
