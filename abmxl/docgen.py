@@ -104,11 +104,11 @@ def _syntax(function: ExcelFunction, name: str) -> str:
 def _default_text(argument: ExcelArgument) -> str:
     if not argument.optional:
         return "required"
-    return (
-        "optional, default none"
-        if argument.default is None
-        else (f"optional, default {argument.default:g}")
-    )
+    if argument.default is None:
+        return "optional, default none"
+    if isinstance(argument.default, str):  # a word, such as a model name
+        return f'optional, default "{argument.default}"'
+    return f"optional, default {argument.default:g}"
 
 
 def _python_call(function: ExcelFunction) -> str:

@@ -128,11 +128,11 @@ _EXPANSION_P = np.array([0.7, 0.15, 0.1, 0.05])
 
 _SPEND_CATEGORIES = ("Marketing", "Sales", "Overhead")
 _SPEND_CATEGORY_SHARE = np.array([0.6, 0.3, 0.1])
-# The channel each category's spend buys (Overhead buys none: blank channel).
-_SPEND_CHANNELS = {"Marketing": "ad_click", "Sales": "event", "Overhead": None}
 # Tier 1, 2, 3, non-target (0) and program-wide (blank) shares of a month's spend.
 _SPEND_TIERS = (1.0, 2.0, 3.0, 0.0, np.nan)
 _SPEND_TIER_SHARE = np.array([0.35, 0.25, 0.15, 0.05, 0.2])
+# The channels Marketing spend is booked to (Spend's optional channel column).
+_SPEND_CHANNELS = ("event", "webinar", "ad_click", "content_download")
 
 
 def generate(
@@ -498,18 +498,18 @@ def _spend(rng: np.random.Generator, n_accounts: int, as_of: np.datetime64) -> p
     share = np.tile(np.outer(_SPEND_TIER_SHARE, _SPEND_CATEGORY_SHARE).ravel(), months.size)
     monthly_budget = 150.0 * n_accounts  # about $1,800 per account a year
     amount = np.round(monthly_budget * share * rng.lognormal(0, 0.2, month.size), 2)
+    # Marketing spend names its channel (analytics.md section 8), in turn by month;
+    # no random draw, so the other columns stay as they were.
+    month_number = np.repeat(np.arange(months.size), n_tiers * n_categories)
+    programs = np.array(_SPEND_CHANNELS, dtype=object)[month_number % len(_SPEND_CHANNELS)]
+    channel = np.where(category == "Marketing", programs, None)
     return pd.DataFrame(
         {
             "date": _dates(month.astype("datetime64[D]")),
             "tier": tier,
             "category": _text(category),
             "amount": amount,
-            "channel": _text(
-                np.array(
-                    [_SPEND_CHANNELS[c] for c in _SPEND_CATEGORIES] * (month.size // n_categories),
-                    dtype=object,
-                )
-            ),
+            "channel": _text(channel),
         }
     )
 

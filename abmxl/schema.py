@@ -153,7 +153,8 @@ READ_SHEETS: dict[str, SheetSpec] = {**INPUT_SHEETS, **MAPPING_SHEETS}
 FUNNEL_SUMMARY_SHEET = "Funnel Summary"
 ACCOUNT_SCORES_SHEET = "Account Scores"
 TRENDS_SHEET = "Trends"
-OUTPUT_SHEETS = (FUNNEL_SUMMARY_SHEET, TRENDS_SHEET, ACCOUNT_SCORES_SHEET)
+ATTRIBUTION_SHEET = "Attribution"
+OUTPUT_SHEETS = (FUNNEL_SUMMARY_SHEET, TRENDS_SHEET, ATTRIBUTION_SHEET, ACCOUNT_SCORES_SHEET)
 
 # Settings defaults; ``None`` means "blank": as_of blank = today, half-life blank = none.
 # Text settings (``TEXT_SETTINGS``) take one of a few words; the rest are numbers.
@@ -248,6 +249,8 @@ ACCOUNT_SCORES_COLUMNS = (
     "spiking",
     "surging",
     "tier_reason",
+    "sourced_pipeline",
+    "influenced_pipeline",
 )
 
 ISSUE_COLUMNS = ("Sheet", "Row", "Column", "Value", "Problem", "Action")

@@ -54,10 +54,12 @@ import xlwings as xw
 from numpy.typing import NDArray
 
 from abmxl import metrics
+from abmxl.metrics.attribution import ATTRIBUTION_MODELS
 from abmxl.serials import date_serial, serial_days
 
 __all__ = [
     "ABM_ACV",
+    "ABM_ATTRIBUTION",
     "ABM_CAC",
     "ABM_CAC_PAYBACK",
     "ABM_CHURN_RATE",
@@ -90,7 +92,7 @@ CATEGORY = "ABM"
 __xlwings_func_namespace__ = NAMESPACE
 
 Cells = list[list[Any]]
-Shape = Literal["elementwise", "aggregate", "per_account", "spill3"]
+Shape = Literal["elementwise", "aggregate", "per_account", "spill3", "channel_table"]
 Blanks = Literal["zero", "missing"]
 
 # ---------------------------------------------------------------- error codes
@@ -613,11 +615,183 @@ def _spill3(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
     return _cells(values, errors.astype(np.int8), blank=blank)
 
 
+_ATTRIBUTION_HEADER = ["channel", "opportunities", "pipeline", "won deals", "revenue"]
+
+
+def _text_cells(grid: NDArray[np.object_]) -> tuple[NDArray[np.object_], NDArray[np.int8]]:
+    """Text cells (status, channel, model) -> (text or None for blank; error codes).
+
+    An error value passes its error on; a number is #VALUE! (no status or
+    channel is a number).
+    """
+    codes = np.zeros(grid.shape, dtype=np.int8)
+    texts = np.empty(grid.shape, dtype=object)
+    for position, cell in np.ndenumerate(grid):  # a few thousand cells of a formula
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            texts[position] = None
+        elif isinstance(cell, str) and cell in _ERROR_CODES:
+            codes[position] = _ERROR_CODES[cell]
+        elif isinstance(cell, str):
+            texts[position] = cell.strip()
+        else:
+            codes[position] = _VALUE
+    return texts, codes
+
+
+def _column(value: Any) -> NDArray[np.object_]:
+    return _as_grid(value).ravel()
+
+
+def _channel_table(spec: ExcelFunction, arguments: Mapping[str, Any]) -> Cells:
+    """ATTRIBUTION: a header row and one row per channel (then ``(no touch)``).
+
+    Rows without an account (or, for events, a date or channel; for
+    opportunities, a status) are left out, as the refresh skips them. Any
+    other bad cell (an error value, text in a number or date column, a
+    negative amount or weight, a date Excel cannot hold) leaves every number
+    of the table as that error: the credits of one opportunity move every
+    channel's figures, so none could be trusted.
+    """
+    import pandas as pd
+
+    from abmxl.engine import attribution
+    from abmxl.engine.clean import channel_key
+    from abmxl.schema import DEFAULT_CHANNEL_WEIGHTS, LOST_STATUSES, WON_STATUSES, normalize_token
+
+    width = len(_ATTRIBUTION_HEADER)
+    # Single-cell parameters.
+    model_texts, model_codes = _text_cells(_as_grid(arguments["model"]))
+    if model_texts.shape != (1, 1):
+        return _error_cells((1, width), _VALUE)
+    if model_codes[0, 0]:
+        return _error_cells((1, width), int(model_codes[0, 0]))
+    defaults = {argument.name: argument.default for argument in spec.arguments}
+    model = (model_texts[0, 0] or defaults["model"]).strip().lower()
+    if model not in ATTRIBUTION_MODELS:
+        return _error_cells((1, width), _VALUE)
+    as_of, parameter_code = _single_cell(arguments["as_of"])
+    if not parameter_code and np.isnan(as_of):
+        parameter_code = _VALUE  # no "today" in a formula
+    parameters: dict[str, float] = {}
+    for name in ("window_days", "half_life_days"):
+        number, code = _single_cell(arguments[name])
+        parameter_code = parameter_code or code
+        parameters[name] = defaults[name] if np.isnan(number) else number
+    if parameter_code:
+        return _error_cells((1, width), parameter_code)
+    if parameters["window_days"] < 0 or parameters["half_life_days"] <= 0:
+        return _error_cells((1, width), _NUM)
+    as_of_day, as_of_outside = _days(np.array([as_of]))
+    if as_of_outside[0]:
+        return _error_cells((1, width), _NUM)
+
+    # Opportunities: one element per row; all columns of one length.
+    opp_ids, opp_id_codes = _ids(_as_grid(arguments["opportunity_accounts"]).reshape(-1, 1))
+    opp_ids, opp_id_codes = opp_ids.ravel(), opp_id_codes.ravel()
+    created, created_codes = _numbers(_as_grid(arguments["created_dates"]).reshape(-1, 1))
+    closes, close_codes = _numbers(_as_grid(arguments["close_dates"]).reshape(-1, 1))
+    statuses, status_codes = _text_cells(_column(arguments["statuses"]))
+    amounts, amount_codes = _numbers(_as_grid(arguments["amounts"]).reshape(-1, 1))
+    event_ids, event_id_codes = _ids(_as_grid(arguments["event_accounts"]).reshape(-1, 1))
+    event_ids, event_id_codes = event_ids.ravel(), event_id_codes.ravel()
+    serials, date_codes = _numbers(_as_grid(arguments["event_dates"]).reshape(-1, 1))
+    channels, channel_codes = _text_cells(_column(arguments["event_channels"]))
+    weights, weight_codes = _numbers(_as_grid(arguments["event_weights"]).reshape(-1, 1))
+    opp_columns = [opp_ids, created.ravel(), closes.ravel(), statuses, amounts.ravel()]
+    event_columns = [event_ids, serials.ravel(), channels, weights.ravel()]
+    if len({c.size for c in opp_columns}) != 1 or len({c.size for c in event_columns}) != 1:
+        return _error_cells((1, width), _VALUE)
+    created, closes, amounts = created.ravel(), closes.ravel(), amounts.ravel()
+    serials, weights = serials.ravel(), weights.ravel()
+
+    opp_used = (opp_id_codes == 0) & ~np.equal(opp_ids, None)
+    opp_used &= (status_codes != 0) | ~np.equal(statuses, None)
+    created_days, created_outside = _days(created)
+    close_days, close_outside = _days(closes)
+    no_day = np.datetime64("NaT", "D")
+    created_days = np.where(np.isnan(created), no_day, created_days)  # blank: no date
+    close_days = np.where(np.isnan(closes), no_day, close_days)
+    opp_codes = np.zeros(opp_ids.size, dtype=np.int8)
+    for codes in (opp_id_codes, created_codes.ravel(), close_codes.ravel(), status_codes,
+                  amount_codes.ravel()):  # fmt: skip
+        opp_codes = np.where(opp_codes == 0, codes, opp_codes)
+    opp_codes = np.where(
+        (opp_codes == 0)
+        & ((created_outside & ~np.isnan(created)) | (close_outside & ~np.isnan(closes))),
+        _NUM,
+        opp_codes,
+    )
+    opp_codes = np.where((opp_codes == 0) & (amounts < 0), _NUM, opp_codes)
+
+    event_used = (event_id_codes == 0) & ~np.equal(event_ids, None)
+    event_used &= ~((date_codes.ravel() == 0) & np.isnan(serials))
+    event_used &= (channel_codes != 0) | ~np.equal(channels, None)
+    event_days, event_outside = _days(serials)
+    event_codes = np.zeros(event_ids.size, dtype=np.int8)
+    for codes in (date_codes.ravel(), channel_codes, weight_codes.ravel()):
+        event_codes = np.where(event_codes == 0, codes, event_codes)
+    event_codes = np.where((event_codes == 0) & event_outside & ~np.isnan(serials), _NUM,
+                           event_codes)  # fmt: skip
+    event_codes = np.where((event_codes == 0) & (weights < 0), _NUM, event_codes)
+    table_error = _first_error(
+        np.concatenate([opp_codes[opp_used | (opp_id_codes != 0)], event_codes[event_used]])
+    )
+
+    opp_keep = np.flatnonzero(opp_used & (opp_codes == 0))
+    event_keep = np.flatnonzero(event_used & (event_codes == 0))
+    account_index = pd.Index(pd.unique(opp_ids[opp_keep]))
+    event_account = account_index.get_indexer(event_ids[event_keep])
+    known = event_account >= 0  # touches of accounts without an opportunity credit nobody
+    event_keep, event_account = event_keep[known], event_account[known]
+    keys = np.array([channel_key(c) for c in channels[event_keep]], dtype=object)
+    # Blank weight = the channel's default ChannelWeights weight (0 when unknown).
+    default_weight = np.array([DEFAULT_CHANNEL_WEIGHTS.get(k, 0.0) for k in keys])
+    own_weight = weights[event_keep]
+    engagement = pd.DataFrame(
+        {
+            "account": event_account.astype(np.int64),
+            "date": event_days[event_keep],
+            "weight": np.where(np.isnan(own_weight), default_weight, own_weight),
+            "channel": pd.Series(keys, dtype=object),
+        }
+    )
+    tokens = np.array([normalize_token(t) for t in statuses[opp_keep]], dtype=object)
+    won = np.isin(tokens, list(WON_STATUSES))
+    lost = np.isin(tokens, list(LOST_STATUSES))
+    opportunities = pd.DataFrame(
+        {
+            "account": account_index.get_indexer(opp_ids[opp_keep]).astype(np.int64),
+            "created_date": created_days[opp_keep],
+            "close_date": close_days[opp_keep],
+        }
+    )
+    amount = np.nan_to_num(amounts[opp_keep])  # blank amount = 0, as the refresh repairs it
+    found = attribution.influence(
+        engagement if len(engagement) else None,
+        opportunities,
+        won,
+        won | lost,
+        int(as_of_day[0].astype("datetime64[D]").view(np.int64)),
+        parameters["window_days"],
+    )
+    table = attribution.attribution_table(found, amount, None, parameters["half_life_days"])
+    rows = table[table["Model"] == model]
+    body = rows[["Channel", "Opportunities", "Pipeline", "Won deals", "Revenue"]].to_numpy(
+        dtype=object
+    )
+    if table_error:
+        body[:, 1:] = _ERROR_TEXT[table_error]
+    else:
+        body[:, 1:] = np.asarray(body[:, 1:], dtype=np.float64).tolist()
+    return [_ATTRIBUTION_HEADER, *body.tolist()]
+
+
 _ADAPTERS: dict[Shape, Callable[[ExcelFunction, Mapping[str, Any]], Cells]] = {
     "elementwise": _elementwise,
     "aggregate": _aggregate,
     "per_account": _per_account,
     "spill3": _spill3,
+    "channel_table": _channel_table,
 }
 
 # ---------------------------------------------------------------- the functions
@@ -1003,3 +1177,46 @@ def ABM_TIER_REASON(
     """Why an account is in its ABM tier, in words: the tier, the conditions it met, then
     after "not Tier N:" the conditions of the better tier that failed. Same arguments as
     ABM_TIER."""
+
+
+@_excel_function(
+    metrics.attribution_shares,
+    name="ATTRIBUTION",
+    example="Opportunities[account_id], Opportunities[created_date], "
+    "Opportunities[close_date], Opportunities[status], Opportunities[amount], "
+    "Engagement[account_id], Engagement[date], Engagement[channel], Engagement[weight], "
+    'DATE(2026,6,30), "w_shaped"',
+    result="a header row and one row per channel",
+    shape="channel_table",
+    opportunity_accounts="Account of each opportunity (a column).",
+    created_dates="Created date of each opportunity; blank = no journey, credits (no touch).",
+    close_dates="Close date of each opportunity (blank while open).",
+    statuses="Status of each opportunity: Won / Closed Won, Lost / Closed Lost, else open.",
+    amounts="Amount of each opportunity; >= 0; blank = 0.",
+    event_accounts="Account of each engagement event (a column).",
+    event_dates="Date of each event; events after as_of are ignored.",
+    event_channels="Channel of each event (web_visit, webinar, ...).",
+    event_weights="Weight of each event; blank = the channel's default weight; 0 = no touch.",
+    as_of="The date the journeys are measured at, e.g. TODAY().",
+    model="Optional. first, last, linear, u_shaped, w_shaped (default), time_decay, weighted.",
+    window_days="Optional. Touches up to this many days before creation count; default 90.",
+    half_life_days="Optional. time_decay: days after which a touch's credit halves; default 30.",
+)
+def ABM_ATTRIBUTION(
+    opportunity_accounts,
+    created_dates,
+    close_dates,
+    statuses,
+    amounts,
+    event_accounts,
+    event_dates,
+    event_channels,
+    event_weights,
+    as_of,
+    model="w_shaped",
+    window_days=90,
+    half_life_days=30,
+):
+    """Credit by channel under an attribution model: spills a header row and one row per
+    channel (then (no touch)) with credited opportunities, pipeline, won deals and revenue,
+    as the Attribution sheet computes them."""

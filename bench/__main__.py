@@ -5,8 +5,11 @@ Markdown section with the medians it measured. Targets are ratios measured in
 one run (the machines are shared and noisy), never absolute seconds.
 
     python -m bench                  # all, full sizes, rewrites docs/benchmarks.md
-    python -m bench metrics refresh  # a subset
+    python -m bench metrics refresh  # a subset: replaces (or adds) their sections only
     python -m bench --quick          # small sizes, prints only
+
+Benchmarks: metrics, refresh, udfs, attribution (``bench_attribution.py``:
+``attribution_shares`` over a million journeys).
 """
 
 from __future__ import annotations
@@ -42,6 +45,16 @@ def _machine() -> str:
     )
 
 
+def _replace_sections(document: str, sections: list[str]) -> str:
+    """``document`` with each section (from its ``## `` heading to the next) replaced
+    by the new one of the same heading; sections not there yet are appended."""
+    head, *parts = document.rstrip("\n").split("\n## ")
+    existing = {("## " + part).partition("\n")[0]: "## " + part for part in parts}
+    for section in sections:
+        existing[section.partition("\n")[0]] = section.strip("\n")
+    return "\n\n".join([head.rstrip("\n"), *existing.values()]) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     available = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
     parser = argparse.ArgumentParser(prog="python -m bench")
@@ -69,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         DOC.write_text(header + "\n\n".join(sections) + "\n")
         print(f"wrote {DOC}", file=sys.stderr)
+    elif not args.quick and DOC.exists():
+        DOC.write_text(_replace_sections(DOC.read_text(), sections))
+        print(f"updated {len(sections)} section(s) of {DOC}", file=sys.stderr)
     return 0
 
 

@@ -72,7 +72,23 @@ KPI_KEYS = (
     # analytics.md section 6
     "spiking_accounts",
     "surging_accounts",
+    "sourced_pipeline",
+    "influenced_pipeline",
+    "sourced_pipeline_pct",
+    "influenced_pipeline_pct",
+    "sourced_revenue_won",
+    "influenced_revenue_won",
 )
+ATTRIBUTION_MODEL_NAMES = (
+    "first",
+    "last",
+    "linear",
+    "u_shaped",
+    "w_shaped",
+    "time_decay",
+    "weighted",
+)
+NO_TOUCH = "(no touch)"
 
 # workbook.md, Settings and ChannelWeights tables.
 SETTING_DEFAULTS: dict[str, float | None] = {
@@ -91,6 +107,8 @@ SETTING_DEFAULTS: dict[str, float | None] = {
     "spike_baseline_days": 28.0,
     "spike_min_lift": 1.0,
     "spike_min_recent": 3.0,
+    "attribution_window_days": 90.0,
+    "attribution_half_life_days": 30.0,
 }
 # Settings the funnel does not use (ingest.md and analytics.md keys): known keys,
 # so not reported, but not modelled here.
@@ -98,8 +116,6 @@ SETTINGS_NOT_MODELLED = frozenset(
     {
         "decimal_separator",
         "date_order",
-        "attribution_window_days",
-        "attribution_half_life_days",
         "attribution_model",
     }
 )
@@ -182,6 +198,8 @@ class ReferenceAccount:
     spiking: bool = False
     surging: bool = False
     tier_reason: str = ""
+    sourced_pipeline: float | None = None
+    influenced_pipeline: float | None = None
 
 
 @dataclass
@@ -202,6 +220,7 @@ class ReferenceSummary:
     velocity: dict[tuple[str, str], tuple[int, float | None, float | None]] = field(
         default_factory=dict
     )
+    attribution: list[dict] = field(default_factory=list)
 
 
 # --- cells ----------------------------------------------------------------------
@@ -674,6 +693,7 @@ class Book:
     issues: set[Issue]
     period: str = "quarter"
     trend_periods: int = 12
+    has_spend_channel: bool = False
 
 
 def read_optional(row: Row, column: str, reader, report, domain=None):
@@ -803,6 +823,8 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
             "spike_baseline_days": value > 0,
             "spike_min_lift": value >= 0,
             "spike_min_recent": value >= 0,
+            "attribution_window_days": value >= 0,
+            "attribution_half_life_days": value > 0,
         }.get(key, True)
         if in_domain:
             settings[key] = value
@@ -935,7 +957,15 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
             else:
                 weight = 0.0
                 report("Engagement", row, "channel", skipped=False)
-        events.append({"account_id": account_id, "date": event_date, "weight": weight})
+        events.append(
+            {
+                "account_id": account_id,
+                "date": event_date,
+                "weight": weight,
+                "channel": squash_header(row.cell("channel")),
+                "row": row.number,
+            }
+        )
 
     # Opportunities.
     opportunity_rows = sheet_rows(tables.get("Opportunities"), "Opportunities")
@@ -1026,9 +1056,17 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         )
         if cells["amount"] is None:
             report("Spend", row, "amount", skipped=False)
+        channel = row.cell("channel")
+        channel = None if channel is None else squash_header(read_id(channel))
         spend.append(
-            {"tier": None if tier is None else int(tier), "amount": amount, "date": cells["date"]}
+            {
+                "tier": None if tier is None else int(tier),
+                "amount": amount,
+                "date": cells["date"],
+                "channel": channel,
+            }
         )
+    spend_headers = set(spend_rows[0].headers) if spend_rows else set()
 
     # Surveys.
     surveys: list[dict] = []
@@ -1058,6 +1096,7 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
         issues,
         period,
         trend_periods,
+        "channel" in spend_headers,
     )
 
 
@@ -1221,6 +1260,143 @@ def median(values: list[float]) -> float | None:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
+# --- influence and attribution (analytics.md section 8) ------------------------
+
+
+def journey_of(opportunity: dict, events: list[dict], as_of: dt.date, start, end) -> list[dict]:
+    """The account's touches (weight > 0, up to as_of) dated in [start, end], by date then row."""
+    touches = [
+        e
+        for e in events
+        if e["account_id"] == opportunity["account_id"]
+        and e["weight"] > 0
+        and e["date"] <= as_of
+        and start <= e["date"] <= end
+    ]
+    return sorted(touches, key=lambda e: (e["date"], e["row"]))
+
+
+def journeys_of(opportunity: dict, events: list[dict], as_of: dt.date, window: float):
+    """(pipeline, revenue or None, influence, revenue end) journeys of one opportunity."""
+    created, closed = opportunity["created"], opportunity["closed"]
+    if created is None:
+        return [], ([] if opportunity["won"] else None), [], None
+    start = created - dt.timedelta(days=math.floor(window))
+    pipeline = journey_of(opportunity, events, as_of, start, created)
+    closes_after = closed is not None and closed >= created
+    revenue, revenue_end = None, None
+    if opportunity["won"]:
+        revenue_end = closed if closes_after else created
+        revenue = journey_of(opportunity, events, as_of, start, revenue_end)
+    is_closed = opportunity["won"] or opportunity["lost"]
+    influence_end = closed if is_closed and closes_after else as_of
+    influence = journey_of(opportunity, events, as_of, start, influence_end)
+    return pipeline, revenue, influence, revenue_end
+
+
+def credit_shares(model: str, touches: list[dict], created: dt.date, end: dt.date,
+                  half_life: float) -> list[float]:  # fmt: skip
+    """Each touch's share under ``model``, written out from the spec's bullets."""
+    n = len(touches)
+    if model == "first":
+        return [1.0] + [0.0] * (n - 1)
+    if model == "last":
+        return [0.0] * (n - 1) + [1.0]
+    if model == "linear":
+        return [1.0 / n] * n
+    if model == "u_shaped":
+        if n <= 2:
+            return [1.0 / n] * n
+        return [0.4] + [0.2 / (n - 2)] * (n - 2) + [0.4]
+    if model == "w_shaped":
+        on_or_before = [i for i, t in enumerate(touches) if t["date"] <= created]
+        milestone_positions = [0, on_or_before[-1] if on_or_before else 0, n - 1]
+        shares = [0.0] * n
+        for i in milestone_positions:
+            shares[i] += 0.3
+        others = [i for i in range(n) if i not in milestone_positions]
+        for i in others or sorted(set(milestone_positions)):
+            shares[i] += 0.1 / len(others or set(milestone_positions))
+        return shares
+    if model == "time_decay":
+        raw = [0.5 ** ((end - t["date"]).days / half_life) for t in touches]
+    else:
+        raw = [t["weight"] for t in touches]
+    return [w / sum(raw) for w in raw]
+
+
+def attribution_rows(book: Book) -> list[dict]:
+    """The Attribution table, row by row, in the spec's order."""
+    s = book.settings
+    journeys = [
+        (o, *journeys_of(o, book.events, book.as_of, s["attribution_window_days"]))
+        for o in book.opportunities
+    ]
+    channels = set()
+    for _, pipeline, revenue, _, _ in journeys:
+        channels |= {t["channel"] for t in pipeline + (revenue or [])}
+    spend_of: dict[str, float] | None = None
+    if book.spend and book.has_spend_channel:
+        spend_of = defaultdict(float)
+        for row in book.spend:
+            if row["channel"] is not None:
+                spend_of[row["channel"]] += row["amount"]
+                channels.add(row["channel"])
+    names = [*sorted(channels), NO_TOUCH]
+    rows = []
+    for model in ATTRIBUTION_MODEL_NAMES:
+        table = {name: defaultdict(float) for name in names}
+        for o, pipeline, revenue, _, revenue_end in journeys:
+            if pipeline:
+                shares = credit_shares(
+                    model, pipeline, o["created"], o["created"], s["attribution_half_life_days"]
+                )
+                for touch, share in zip(pipeline, shares, strict=True):
+                    table[touch["channel"]]["opportunities"] += share
+                    table[touch["channel"]]["pipeline"] += share * o["amount"]
+            else:
+                table[NO_TOUCH]["opportunities"] += 1
+                table[NO_TOUCH]["pipeline"] += o["amount"]
+            if not o["won"]:
+                continue
+            if revenue:
+                shares = credit_shares(
+                    model, revenue, o["created"], revenue_end, s["attribution_half_life_days"]
+                )
+                closes_after = o["closed"] is not None and o["closed"] >= o["created"]
+                for touch, share in zip(revenue, shares, strict=True):
+                    row = table[touch["channel"]]
+                    row["won_deals"] += share
+                    row["revenue"] += share * o["amount"]
+                    if closes_after:
+                        row["credit"] += share * o["amount"]
+                        row["credit_days"] += (
+                            share * o["amount"] * (o["closed"] - touch["date"]).days
+                        )
+            else:
+                table[NO_TOUCH]["won_deals"] += 1
+                table[NO_TOUCH]["revenue"] += o["amount"]
+        for name in names:
+            row = table[name]
+            spend = None
+            if spend_of is not None and name != NO_TOUCH:
+                spend = spend_of.get(name, 0.0)
+            rows.append(
+                {
+                    "model": model,
+                    "channel": name,
+                    "opportunities": row["opportunities"],
+                    "pipeline": row["pipeline"],
+                    "won_deals": row["won_deals"],
+                    "revenue": row["revenue"],
+                    "avg_days_to_close": ratio(row["credit_days"], row["credit"]),
+                    "spend": spend,
+                    "roi": ratio(row["revenue"], spend) if spend else None,
+                }
+            )
+    return rows
+
+
 # --- the funnel -----------------------------------------------------------------
 
 
@@ -1256,6 +1432,16 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
     events_of: dict[str, list[dict]] = defaultdict(list)
     for event in book.events:
         events_of[event["account_id"]].append(event)
+
+    # Marketing-sourced and -influenced opportunities (analytics.md section 8).
+    sourced: dict[int, bool] = {}
+    influenced: dict[int, bool] = {}
+    for opportunity in book.opportunities:
+        pipeline, _, influence, _ = journeys_of(
+            opportunity, book.events, as_of, s["attribution_window_days"]
+        )
+        sourced[id(opportunity)] = bool(pipeline)
+        influenced[id(opportunity)] = bool(influence)
 
     accounts: list[ReferenceAccount] = []
     for account in book.accounts:
@@ -1319,6 +1505,12 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
                 spiking=has_engagement and spiking,
                 surging=(account["intent_score"] or 0) >= s["intent_min"],
                 tier_reason=tier_reason_of(tier, account, engagement, s),
+                sourced_pipeline=sum(o["amount"] for o in opps if sourced[id(o)])
+                if has_engagement
+                else None,
+                influenced_pipeline=sum(o["amount"] for o in opps if influenced[id(o)])
+                if has_engagement
+                else None,
             )
         )
 
@@ -1467,6 +1659,15 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
             k["account_penetration"] = None
         k["spiking_accounts"] = sum(a.spiking for a in members) if has_engagement else None
         k["surging_accounts"] = sum(a.surging for a in members)
+        with_created = sum(o["amount"] for o in opps if o["created"] is not None)
+        for name, flags in (("sourced", sourced), ("influenced", influenced)):
+            if not has_engagement:
+                k[f"{name}_pipeline"] = k[f"{name}_pipeline_pct"] = None
+                k[f"{name}_revenue_won"] = None
+                continue
+            k[f"{name}_pipeline"] = sum(o["amount"] for o in opps if flags[id(o)])
+            k[f"{name}_pipeline_pct"] = ratio(k[f"{name}_pipeline"], with_created)
+            k[f"{name}_revenue_won"] = sum(o["amount"] for o in opps if flags[id(o)] and o["won"])
         for key in KPI_KEYS:
             kpis[key][segment] = None if k[key] is None else float(k[key])
         closed_nb[segment] = (len(won_nb), len(won_nb) + len(lost_nb))
@@ -1518,6 +1719,7 @@ def reference_summary(tables: dict[str, RawTable | None], today: dt.date) -> Ref
         progression=reference_progression(book, accounts, in_segment),
         lift=lift,
         velocity=velocity,
+        attribution=attribution_rows(book),
     )
 
 

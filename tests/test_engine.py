@@ -189,6 +189,23 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
 
 
+def _influence_end(opp: dict, as_of: dt.date) -> dt.date:
+    closed = opp["state"] != "open" and opp["close"] is not None
+    return opp["close"] if closed and opp["close"] >= opp["created"] else as_of
+
+
+def _touched(opp: dict, events: list, as_of: dt.date, window: float, end: dt.date) -> bool:
+    """Has the opportunity's account a touch (weight > 0, up to as_of) in [c - window, end]?"""
+    if opp["created"] is None:
+        return False
+    start = opp["created"] - dt.timedelta(days=int(window))
+    for date, account, channel, weight in events:
+        w = weight if weight is not None else WEIGHTS[channel.lower().replace(" ", "_")]
+        if account == _id(opp["a"]) and w > 0 and date <= as_of and start <= date <= end:
+            return True
+    return False
+
+
 def reference(settings: dict, *, without: tuple[str, ...] = ()) -> tuple[dict, dict]:
     """(tier per account, {key: {segment: value}}) by plain loops over the book."""
     s = {**DEFAULTS, **settings}
@@ -329,11 +346,26 @@ def reference(settings: dict, *, without: tuple[str, ...] = ()) -> tuple[dict, d
             "spiking_accounts": sum(a in spiking for a in accts) if has_events else math.nan,
             "surging_accounts": sum((intent_of[a] or 0) >= s["intent_min"] for a in accts),
         }
+        # analytics.md section 8: a touch in the window before creation (sourced),
+        # or up to the close of a closed opportunity, else as_of (influenced).
+        window = s.get("attribution_window_days", 90)
+        sourced = [x for x in o if _touched(x, events, as_of, window, x["created"])]
+        influenced = [x for x in o if _touched(x, events, as_of, window, _influence_end(x, as_of))]
+        with_created = sum(x["amount"] for x in o if x["created"] is not None)
+        for name, members in (("sourced", sourced), ("influenced", influenced)):
+            values[f"{name}_pipeline"] = sum(x["amount"] for x in members)
+            values[f"{name}_pipeline_pct"] = _ratio(values[f"{name}_pipeline"], with_created)
+            values[f"{name}_revenue_won"] = sum(x["amount"] for x in members if x["state"] == "won")
         if not has_events:
             for key in (
                 "avg_engagement_score",
                 "avg_days_to_opportunity",
                 "avg_touches_per_won_account",
+                *(
+                    f"{name}_{what}"
+                    for name in ("sourced", "influenced")
+                    for what in ("pipeline", "pipeline_pct", "revenue_won")
+                ),
             ):
                 values[key] = math.nan
         for sheet, keys in {

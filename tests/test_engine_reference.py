@@ -100,6 +100,8 @@ def differences(summary: FunnelSummary, reference: ReferenceSummary) -> list[str
                 "recent_engagement",
                 "baseline_engagement",
                 "engagement_trend",
+                "sourced_pipeline",
+                "influenced_pipeline",
             ):
                 theirs = getattr(account, name)
                 if not _same_number(getattr(row, name), theirs):
@@ -170,6 +172,7 @@ def differences(summary: FunnelSummary, reference: ReferenceSummary) -> list[str
                 _same_number(m, t) for m, t in zip(mine[1:], expected[1:], strict=True)
             ):
                 found.append(f"velocity {key}: engine {mine}, reference {expected}")
+    found += attribution_differences(summary, reference)
 
     engine_issues = {
         Issue(sheet, None if _blank(row) else int(row), column, action == "row skipped")
@@ -181,6 +184,27 @@ def differences(summary: FunnelSummary, reference: ReferenceSummary) -> list[str
         found.append(f"issue only in the engine: {issue}")
     for issue in sorted(reference.issues - engine_issues, key=repr):
         found.append(f"issue only in the reference: {issue}")
+    return found
+
+
+def attribution_differences(summary: FunnelSummary, reference: ReferenceSummary) -> list[str]:
+    """The Attribution table, row by row (model, channel and every number)."""
+    table = summary.attribution
+    mine = [] if table is None else summary.to_json()["attribution"]
+    keys = [(r["model"], r["channel"]) for r in mine]
+    theirs = [(r["model"], r["channel"]) for r in reference.attribution]
+    if keys != theirs:
+        return [f"Attribution rows differ: engine {keys[:12]}, reference {theirs[:12]}"]
+    found = []
+    for engine_row, reference_row in zip(mine, reference.attribution, strict=True):
+        for column, value in reference_row.items():
+            if column in ("model", "channel"):
+                continue
+            if not _same_number(engine_row[column], value):
+                found.append(
+                    f"Attribution {engine_row['model']}/{engine_row['channel']} {column}: "
+                    f"engine {engine_row[column]}, reference {value}"
+                )
     return found
 
 

@@ -63,6 +63,7 @@ SPEC_NAMES = [
     "lift",
     "engagement_trend",
     "tier_reason",
+    "attribution_shares",
 ]
 
 

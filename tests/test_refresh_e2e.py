@@ -18,7 +18,7 @@ from abmxl.schema import ACCOUNT_SCORES_COLUMNS, SEGMENTS, STAGES
 from tests.conftest import TODAY
 from tests.workbook_check import check_workbook
 
-OUTPUT_SHEETS = ("Funnel Summary", "Account Scores")
+OUTPUT_SHEETS = ("Funnel Summary", "Attribution", "Account Scores")
 
 
 def sheet_rows(book: Path, sheet: str) -> list[list]:

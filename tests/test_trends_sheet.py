@@ -50,7 +50,7 @@ def test_sheet_order() -> None:
         today=TODAY,
     )
     names = [sheet.name for sheet in build_output_sheets(summary)]
-    assert names == ["Funnel Summary", "Trends", "Account Scores"]
+    assert names == ["Funnel Summary", "Trends", "Attribution", "Account Scores"]
 
 
 def _raw(sheet: str, header: list[str], rows: list[tuple]):

@@ -60,10 +60,15 @@ NAMES = [
     "LIFT",
     "ENGAGEMENT_TREND",
     "TIER_REASON",
+    "ATTRIBUTION",
 ]
 # Excel-only arguments: the event channel column (a blank weight takes the
 # channel's ChannelWeights default, as the refresh does) has no core argument.
 EXCEL_ONLY = {"channels"}
+# Functions that spill a table the refresh also computes: their arguments are
+# the input columns, not the core metric's (ATTRIBUTION joins journeys as the
+# refresh does, then calls attribution_shares).
+TABLE_FUNCTIONS = {"ATTRIBUTION"}
 # What Office.js shows for the error objects xlwings returns (runtime 1.4).
 OFFICE_ERRORS = {
     "Div0": "#DIV/0!",
@@ -108,7 +113,7 @@ def flat(cells: list[list[Any]]) -> list[Any]:
 # ---------------------------------------------------------------- metadata
 
 
-def test_metadata_lists_all_22_functions_with_help() -> None:
+def test_metadata_lists_every_function_with_help() -> None:
     meta = xlwings.server.custom_functions_meta(udfs)
     functions = {f["name"]: f for f in meta["functions"]}
     assert sorted(functions) == sorted(f"ABM.{name}" for name in NAMES)
@@ -128,7 +133,7 @@ def test_metadata_lists_all_22_functions_with_help() -> None:
         assert meta_function["result"]["dimensionality"] == "matrix"
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [name for name in NAMES if name not in TABLE_FUNCTIONS])
 def test_excel_signature_mirrors_the_core(name: str) -> None:
     spec = udfs.EXCEL_FUNCTIONS[name]
     excel = inspect.signature(getattr(udfs, f"ABM_{name}"))
@@ -203,7 +208,7 @@ def test_documented_example_formula_shows_its_documented_result(name: str) -> No
     spec = udfs.EXCEL_FUNCTIONS[name]
     args = _literal_arguments(spec.example)
     if args is None:
-        assert name in ("ENGAGEMENT_SCORES", "ENGAGEMENT_TREND")  # table references
+        assert name in {"ENGAGEMENT_SCORES", "ENGAGEMENT_TREND", "ATTRIBUTION"}  # table references
         return
     if name == "TIER_REASON":
         assert call(name, *args) == [[spec.example_result]]
@@ -430,3 +435,121 @@ def test_reference_shows_every_function_argument_and_core_formula() -> None:
         for argument in spec.arguments:
             assert f"| `{argument.name}` |" in page
     assert page.count("```math") >= 15  # the core docstrings' formulas
+
+
+# ---------------------------------------------------------------- attribution
+
+C = dt.date(2026, 3, 1)
+
+
+def days_after(n: int) -> float:
+    return serial(C + dt.timedelta(days=n))
+
+
+# analytics.md section 8's example, plus an open opportunity without a created date.
+OPP_ARGS = (
+    column("A", "A"),
+    column(serial(C), None),
+    column(days_after(40), None),
+    column("Closed Won", "Open"),
+    column(100000, 500),
+)
+EVENT_ARGS = (
+    column("A", "A", "A", "A"),
+    column(days_after(-30), days_after(-10), days_after(0), days_after(20)),
+    column("web_visit", "Webinar", "meeting", "event"),
+    column(None, None, None, None),  # blank: the channels' default weights 1, 30, 30, 120
+)
+ATTRIBUTION_REVENUE = {
+    "first": (0, 0, 100000, 0),
+    "w_shaped": (30000, 30000, 30000, 10000),
+    "time_decay": (40900.79, 25765.88, 12882.94, 20450.39),
+    "weighted": (66298.34, 16574.59, 552.49, 16574.59),
+}
+
+
+@pytest.mark.parametrize(("model", "revenue"), ATTRIBUTION_REVENUE.items())
+def test_attribution_spec_example(model: str, revenue: tuple[float, ...]) -> None:
+    result = call("ATTRIBUTION", *OPP_ARGS, *EVENT_ARGS, cell(serial(dt.date(2026, 6, 30))),
+                  cell(model))  # fmt: skip
+    assert result[0] == ["channel", "opportunities", "pipeline", "won deals", "revenue"]
+    assert [row[0] for row in result[1:]] == ["event", "meeting", "web_visit", "webinar",
+                                              "(no touch)"]  # fmt: skip
+    assert [round(row[4], 2) for row in result[1:5]] == pytest.approx(revenue, abs=0.006)
+    assert result[-1] == ["(no touch)", 1, 500, 0, 0]
+    assert sum(row[1] for row in result[1:]) == pytest.approx(2)
+    assert sum(row[3] for row in result[1:]) == pytest.approx(1)
+
+
+def test_attribution_default_model_is_w_shaped_and_matches_the_refresh() -> None:
+    from abmxl.engine import RawTable, build_summary
+
+    as_of = dt.date(2026, 6, 30)
+    default = call("ATTRIBUTION", *OPP_ARGS, *EVENT_ARGS, cell(serial(as_of)))
+    explicit = call("ATTRIBUTION", *OPP_ARGS, *EVENT_ARGS, cell(serial(as_of)), cell("W_Shaped"))
+    assert default == explicit
+
+    def raw(sheet: str, columns: dict[str, list[list[Any]]]) -> RawTable:
+        import pandas as pd
+
+        frame = pd.DataFrame({k: [row[0] for row in v] for k, v in columns.items()}, dtype=object)
+        for name in ("created_date", "close_date", "date"):
+            if name in frame:
+                frame[name] = [
+                    None if x is None else dt.date(1899, 12, 30) + dt.timedelta(days=int(x))
+                    for x in frame[name]
+                ]
+        frame.index = range(2, len(frame) + 2)
+        return RawTable(sheet, frame)
+
+    ids = column("O1", "O2")
+    names = ("account_id", "created_date", "close_date", "status", "amount")
+    tables = {
+        "Settings": raw("Settings", {"key": column("as_of"), "value": column(serial(as_of))}),
+        "Accounts": raw("Accounts", {"account_id": column("A"), "fit_score": column(80)}),
+        "Opportunities": raw(
+            "Opportunities", {"opportunity_id": ids, **dict(zip(names, OPP_ARGS, strict=True))}
+        ),
+        "Engagement": raw(
+            "Engagement",
+            dict(zip(("account_id", "date", "channel", "weight"), EVENT_ARGS, strict=True)),
+        ),
+    }
+    tables["Settings"].frame["value"] = [as_of]
+    table = build_summary(tables, as_of).attribution
+    rows = table[table["Model"] == "w_shaped"]
+    expected = rows[["Channel", "Opportunities", "Pipeline", "Won deals", "Revenue"]]
+    assert default[1:] == [list(row) for row in expected.itertuples(index=False)]
+
+
+def test_attribution_bad_cells_fail_every_number() -> None:
+    as_of = cell(serial(dt.date(2026, 6, 30)))
+    amounts = column(100000, -1)
+    result = call("ATTRIBUTION", *OPP_ARGS[:4], amounts, *EVENT_ARGS, as_of)
+    assert all(value == "#NUM!" for row in result[1:] for value in row[1:])
+    assert [row[0] for row in result[1:]][-1] == "(no touch)"
+    weights = column(1, "x", None, None)
+    result = call("ATTRIBUTION", *OPP_ARGS, *EVENT_ARGS[:3], weights, as_of)
+    assert all(value == "#VALUE!" for row in result[1:] for value in row[1:])
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        (cell(None),),  # no as_of: no "today" in a formula
+        (cell(serial(dt.date(2026, 6, 30))), cell("shapley")),
+        (cell(serial(dt.date(2026, 6, 30))), cell("linear"), cell(-1)),
+        (cell(serial(dt.date(2026, 6, 30))), cell("linear"), cell(90), cell(0)),
+        (cell(serial(dt.date(2026, 6, 30))), column("linear", "first")),
+    ],
+)
+def test_attribution_bad_parameters_fail_the_whole_table(parameters: tuple[Any, ...]) -> None:
+    result = call("ATTRIBUTION", *OPP_ARGS, *EVENT_ARGS, *parameters)
+    assert len(result) == 1 and len(set(result[0])) == 1
+    assert result[0][0] in ("#VALUE!", "#NUM!")
+
+
+def test_attribution_columns_of_different_lengths_are_value_errors() -> None:
+    as_of = cell(serial(dt.date(2026, 6, 30)))
+    result = call("ATTRIBUTION", *OPP_ARGS[:4], column(1), *EVENT_ARGS, as_of)
+    assert result == [["#VALUE!"] * 5]

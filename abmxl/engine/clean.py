@@ -116,12 +116,13 @@ class CleanBook:
     contacts: pd.DataFrame | None
     """account, engaged (bool)."""
     engagement: pd.DataFrame | None
-    """account, date (datetime64[s]), weight."""
+    """account, date (datetime64[s]), weight, channel (``channel_key`` form)."""
     opportunities: pd.DataFrame
     """account, type, status (won/lost/open), amount, term_years, one_time_fees,
     created_date, close_date, timed (usable for time-based KPIs)."""
     spend: pd.DataFrame | None
-    """tier (nan = program-wide), amount, date (datetime64[s]), channel (text or None)."""
+    """tier (nan = program-wide), amount, date (datetime64[s]); channel (``channel_key``
+    form, None when blank) when the sheet has that optional column."""
     surveys: pd.DataFrame | None
     """account, score."""
     issues: pd.DataFrame
@@ -290,6 +291,8 @@ def _clean_engagement(
             "account": account[kept],
             "date": sheet.parsed["date"].values[kept],
             "weight": filled[kept],
+            # object, not pandas' str dtype: a channel is text, never nan.
+            "channel": pd.Series(channel.map_uniques(keys, None)[kept], dtype=object),
         }
     )
     return frame, sheet.info
@@ -403,20 +406,17 @@ def _clean_spend(raw: RawTable | None, log: IssueLog, reading: Reading):
     if _no_data(sheet, kept):
         return None, sheet.info
     amount = sheet.numbers("amount", kept, blank=0.0)
-    if "channel" in sheet.text:
-        column = sheet.text["channel"]
-        keys = _channel_keys(column, reading.value_map.for_column(SPEND.name, "channel"))
-        channel = column.map_uniques(keys, None)[kept]
-    else:
-        channel = np.full(len(kept), None, dtype=object)
     frame = pd.DataFrame(
         {
             "tier": sheet.numbers("tier", kept),
             "amount": amount,
             "date": sheet.parsed["date"].values[kept],
-            "channel": channel,
         }
     )
+    if "channel" in sheet.text:  # optional (analytics.md section 8): blank = no channel
+        column = sheet.text["channel"]
+        keys = _channel_keys(column, reading.value_map.for_column(SPEND.name, "channel"))
+        frame["channel"] = pd.Series(column.map_uniques(keys, None)[kept], dtype=object)
     return frame, sheet.info
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from abmxl import metrics
+from abmxl.engine import attribution
 from abmxl.engine import events as event_level
 from abmxl.engine.changes import what_changed
 from abmxl.engine.clean import LOST, OPEN, WON, CleanBook, clean_book
@@ -67,6 +68,13 @@ KPI_LABELS: dict[str, str] = {
     # analytics.md section 6
     "spiking_accounts": "Accounts with an engagement spike",
     "surging_accounts": "Accounts with surging intent",
+    # analytics.md section 8: influence (after the spiking/surging keys).
+    "sourced_pipeline": "Marketing-sourced pipeline",
+    "influenced_pipeline": "Marketing-influenced pipeline",
+    "sourced_pipeline_pct": "Marketing-sourced pipeline %",
+    "influenced_pipeline_pct": "Marketing-influenced pipeline %",
+    "sourced_revenue_won": "Marketing-sourced revenue won",
+    "influenced_revenue_won": "Marketing-influenced revenue won",
 }
 """FunnelKPIs keys in the spec's order, with the label the ``KPI`` column shows."""
 
@@ -325,6 +333,27 @@ def summarize(book: CleanBook) -> FunnelSummary:
         "win_rate": (won_nb_count, _by_segment(opp_tier, (won | lost) & new_business)),
     }
 
+    # --- influence and attribution (analytics.md section 8) ---------------------------
+    found = attribution.influence(
+        engagement,
+        opps,
+        won,
+        won | lost,
+        as_of_day,
+        settings.attribution_window_days,
+    )
+    _influence_kpis(k, found, opp_tier, amount, won, created_day, engagement is not None)
+    if engagement is not None:
+        sourced_pipeline = np.bincount(opp_account, weights=amount * found.sourced, minlength=n)
+        influenced_pipeline = np.bincount(
+            opp_account, weights=amount * found.influenced, minlength=n
+        )
+    else:
+        sourced_pipeline = influenced_pipeline = np.full(n, np.nan)
+    attribution_frame = attribution.attribution_table(
+        found, amount, book.spend, settings.attribution_half_life_days
+    )
+
     kpis = pd.DataFrame(
         {seg: [float(k[key][i]) for key in KPI_LABELS] for i, seg in enumerate(SEGMENTS)},
         index=pd.Index(list(KPI_LABELS), name="Key"),
@@ -366,6 +395,8 @@ def summarize(book: CleanBook) -> FunnelSummary:
                 ),
                 dtype=object,
             ),
+            "sourced_pipeline": sourced_pipeline,
+            "influenced_pipeline": influenced_pipeline,
         },
         columns=list(ACCOUNT_SCORES_COLUMNS),
     )
@@ -380,7 +411,40 @@ def summarize(book: CleanBook) -> FunnelSummary:
         velocity=stage_velocity(dates, tiers),
         trends=trends,
         progression=progression,
+        attribution=attribution_frame,
+        attribution_model=settings.attribution_model,
+        attribution_window_days=settings.attribution_window_days,
+        attribution_half_life_days=settings.attribution_half_life_days,
     )
+
+
+def _influence_kpis(
+    k: dict[str, np.ndarray],
+    found: attribution.Influence,
+    opp_tier: np.ndarray,
+    amount: np.ndarray,
+    won: np.ndarray,
+    created_day: np.ndarray,
+    has_engagement: bool,
+) -> None:
+    """Sourced and influenced pipeline and revenue per segment; blank without Engagement."""
+    keys = (
+        "sourced_pipeline",
+        "influenced_pipeline",
+        "sourced_pipeline_pct",
+        "influenced_pipeline_pct",
+        "sourced_revenue_won",
+        "influenced_revenue_won",
+    )
+    if not has_engagement:
+        for key in keys:
+            k[key] = _NO_DATA
+        return
+    with_created = _by_segment(opp_tier, np.where(created_day != _NAT_DAY, amount, 0.0))
+    for flag, name in ((found.sourced, "sourced"), (found.influenced, "influenced")):
+        k[f"{name}_pipeline"] = _by_segment(opp_tier, np.where(flag, amount, 0.0))
+        k[f"{name}_pipeline_pct"] = _share(k[f"{name}_pipeline"], with_created)
+        k[f"{name}_revenue_won"] = _by_segment(opp_tier, np.where(flag & won, amount, 0.0))
 
 
 def _stages_table(

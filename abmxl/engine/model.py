@@ -89,6 +89,9 @@ class FunnelSummary:
         ``Progression`` and ``ProgressionSummary`` (analytics.md section 5).
     attribution : pandas.DataFrame or None
         ``Attribution`` (analytics.md section 8).
+    attribution_model, attribution_window_days, attribution_half_life_days
+        The Settings the Attribution table was computed with (the model is the
+        one its chart shows).
     refreshed_at : datetime.datetime or None
         When the refresh ran (shown above the tables); None until a front door
         sets it.
@@ -109,6 +112,10 @@ class FunnelSummary:
     trends: pd.DataFrame | None = None
     progression: object | None = None
     attribution: pd.DataFrame | None = None
+    # The Settings the Attribution sheet names in its title and charts.
+    attribution_model: str = "w_shaped"
+    attribution_window_days: float = 90.0
+    attribution_half_life_days: float = 30.0
     # Set by the front door that writes the summary: the engine reads no clock.
     refreshed_at: dt.datetime | None = None
 

@@ -39,6 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "account_penetration",
     "acv",
+    "attribution_shares",
     "cac",
     "cac_payback_months",
     "churn_rate",
@@ -1788,3 +1789,6 @@ def engagement_scores(
 
 # The analytics contract's metrics live in their own module; they use the helpers above.
 from abmxl.metrics.analytics import engagement_trend, lift, tier_reason  # noqa: E402
+
+# At the end: the attribution module reads the helpers defined above.
+from abmxl.metrics.attribution import attribution_shares  # noqa: E402

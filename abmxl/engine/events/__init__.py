@@ -12,6 +12,8 @@ workbook: only this package's functions need a second implementation there.
 - :mod:`.stage_dates`: :class:`StageDates` and :func:`stage_dates` (analytics.md
   section 1), with the engaged date found in one sorted pass.
 - :mod:`.spikes`: recent and baseline engagement (analytics.md section 6).
+- :mod:`.journeys`: touch journeys of opportunities, reduced to credits
+  (analytics.md section 8).
 """
 
 from abmxl.engine.events.scores import engagement_score, first_day, first_touch, touch_counts

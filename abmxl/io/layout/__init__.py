@@ -10,6 +10,7 @@ from __future__ import annotations
 from abmxl.engine.model import FunnelSummary
 from abmxl.io.content import SheetContent
 from abmxl.io.layout.account_scores import account_scores_sheet
+from abmxl.io.layout.attribution import attribution_sheet
 from abmxl.io.layout.common import (
     ACCOUNT_SCORE_FORMATS,
     FMT_RATIO,
@@ -30,6 +31,7 @@ __all__ = [
     "STAGE_COLUMNS",
     "STAGE_FORMATS",
     "account_scores_sheet",
+    "attribution_sheet",
     "build_output_sheets",
     "funnel_summary_sheet",
     "kpi_format",
@@ -42,5 +44,6 @@ def build_output_sheets(summary: FunnelSummary) -> list[SheetContent]:
     sheets = [funnel_summary_sheet(summary)]
     if summary.trends is not None and summary.progression is not None:
         sheets.append(trends_sheet(summary))
+    sheets.append(attribution_sheet(summary))
     sheets.append(account_scores_sheet(summary))
     return sheets

@@ -87,6 +87,12 @@ KPI_FORMATS: dict[str, str] = {
     "account_penetration": FMT_PERCENT,
     "spiking_accounts": FMT_INTEGER,
     "surging_accounts": FMT_INTEGER,
+    "sourced_pipeline": FMT_CURRENCY,
+    "influenced_pipeline": FMT_CURRENCY,
+    "sourced_pipeline_pct": FMT_PERCENT,
+    "influenced_pipeline_pct": FMT_PERCENT,
+    "sourced_revenue_won": FMT_CURRENCY,
+    "influenced_revenue_won": FMT_CURRENCY,
 }
 
 ACCOUNT_SCORE_FORMATS: dict[str, str] = {
@@ -103,6 +109,8 @@ ACCOUNT_SCORE_FORMATS: dict[str, str] = {
     "recent_engagement": FMT_SCORE,
     "baseline_engagement": FMT_SCORE,
     "engagement_trend": FMT_CHANGE,
+    "sourced_pipeline": FMT_CURRENCY,
+    "influenced_pipeline": FMT_CURRENCY,
 }
 
 
