@@ -178,6 +178,47 @@ def threaded_comments(parts: dict[str, bytes]) -> None:
     )
 
 
+def slicer(parts: dict[str, bytes]) -> None:
+    """A slicer on the Data sheet's Table: its cache is listed in the workbook's extLst."""
+    x14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+    ms_rels = "http://schemas.microsoft.com/office/2007/relationships"
+    _add_part(
+        parts,
+        "xl/slicerCaches/slicerCache1.xml",
+        "application/vnd.ms-excel.slicerCache+xml",
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<slicerCacheDefinition '
+        f'xmlns="{x14}" name="Slicer_account_id" sourceName="account_id">'
+        '<extLst><x:ext xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'uri="{2F2917AC-EB37-4324-AD4E-5DD8C200BD13}"><x15:tableSlicerCache '
+        'xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main" '
+        'tableId="1" column="1"/></x:ext></extLst></slicerCacheDefinition>',
+    )
+    _add_part(
+        parts,
+        "xl/slicers/slicer1.xml",
+        "application/vnd.ms-excel.slicer+xml",
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<slicers xmlns="{x14}">'
+        '<slicer name="account_id" cache="Slicer_account_id" caption="account_id" '
+        'rowHeight="241300"/></slicers>',
+    )
+    _add_rel(
+        parts, "xl/_rels/workbook.xml.rels", "rIdSc1", f"{ms_rels}/slicerCache",
+        "slicerCaches/slicerCache1.xml",
+    )  # fmt: skip
+    _add_rel(
+        parts, "xl/worksheets/_rels/sheet1.xml.rels", "rIdSl1", f"{ms_rels}/slicer",
+        "../slicers/slicer1.xml",
+    )  # fmt: skip
+    ext = (
+        '<extLst><ext uri="{BBE1A952-AA13-448e-AADC-164F8A28A991}" '
+        f'xmlns:x14="{x14}"><x14:slicerCaches><x14:slicerCache r:id="rIdSc1"/>'
+        "</x14:slicerCaches></ext></extLst>"
+    )
+    text = parts["xl/workbook.xml"].decode()
+    text = re.sub(r"<calcPr[^>]*/>", "", text).replace("</workbook>", ext + "</workbook>")
+    parts["xl/workbook.xml"] = text.encode()
+
+
 def signed(parts: dict[str, bytes]) -> None:
     """An XML digital signature (the parts Excel writes when the user signs the book)."""
     sig = "http://schemas.openxmlformats.org/package/2006/relationships/digital-signature"

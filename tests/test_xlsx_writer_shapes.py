@@ -96,6 +96,18 @@ def test_threaded_comments_are_kept(tmp_path: Path) -> None:
         assert after[name] == before[name]
 
 
+def test_a_slicer_and_the_workbooks_extensions_are_kept(tmp_path: Path) -> None:
+    src = book_shapes.rewrite(book_shapes.plain_book(tmp_path / "src.xlsx"), book_shapes.slicer)
+    out = refreshed_twice(src, tmp_path)
+    before, after = parts(src), parts(out)
+    for name in ("xl/slicers/slicer1.xml", "xl/slicerCaches/slicerCache1.xml"):
+        assert after[name] == before[name]
+    root = etree.fromstring(after["xl/workbook.xml"])
+    names = [etree.QName(child).localname for child in root]
+    assert names[-2:] == ["calcPr", "extLst"]  # calcPr added in its place, before extLst
+    assert b'<x14:slicerCache r:id="rIdSc1"/>' in after["xl/workbook.xml"]
+
+
 def test_every_font_has_a_size(tmp_path: Path) -> None:
     """Bold labels got a font without <sz> (Excel repairs such a font)."""
     src = book_shapes.plain_book(tmp_path / "src.xlsx")

@@ -85,7 +85,10 @@ def _skeleton(text: str, part: str) -> etree._Element:
         if text[tag_end - 1] == "/":
             end = tag_end + 1
         else:
-            end_match = _SHEET_DATA_END.search(text, tag_end)
+            # The end tag is near the end of the part: search backwards, not
+            # through megabytes of rows.
+            end_at = text.rfind("</" + start.group(0)[1:])
+            end_match = _SHEET_DATA_END.match(text, end_at) if end_at > tag_end else None
             if end_match is None:
                 raise WorkbookWriteError("corrupt workbook (unterminated sheetData)")
             end = end_match.end()

@@ -31,8 +31,6 @@ class XmlPart:
         self.name = name
         prolog = _PROLOG.match(data)
         self.prolog = prolog.group(0) if prolog else b""
-        if self.prolog.startswith(b"\xef\xbb\xbf"):
-            self.prolog = self.prolog[3:]
         try:
             self.root = etree.fromstring(data, _PARSER)
         except etree.XMLSyntaxError as exc:
@@ -41,8 +39,6 @@ class XmlPart:
             STRICT_ROOT
         ):
             raise WorkbookWriteError(STRICT_MESSAGE)
-        if not self.prolog.lstrip().startswith(b"<?xml"):
-            self.prolog = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + self.prolog
 
     def to_bytes(self) -> bytes:
         return self.prolog + etree.tostring(self.root, encoding="unicode").encode("utf-8")
