@@ -57,11 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _is_user_error(error: Exception) -> bool:
+    from abmxl.engine.required import InputError
     from abmxl.io.reader import WorkbookReadError
     from abmxl.io.xlsx_writer import WorkbookWriteError
     from abmxl.refresh import RefreshError
 
-    return isinstance(error, RefreshError | WorkbookReadError | WorkbookWriteError | OSError)
+    # InputError: a book the engine cannot trust (an unreadable as_of, ingest.md section 6).
+    user_errors = RefreshError | WorkbookReadError | WorkbookWriteError | OSError | InputError
+    return isinstance(error, user_errors)
 
 
 def _parser() -> argparse.ArgumentParser:

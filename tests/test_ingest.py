@@ -580,3 +580,19 @@ def test_inputs_table_and_json() -> None:
     listed = {entry["input"]: entry for entry in report.to_json()["inputs"]}
     assert listed["Opportunities"]["columns"] == {"account_id": "Account Name", "status": "Stage"}
     assert np.isfinite(listed["Opportunities"]["rows_read"])
+
+
+def test_the_cli_stops_on_an_unreadable_as_of_with_one_line(tmp_path: Path, capsys) -> None:
+    from abmxl.cli import main
+    from abmxl.sample import generate
+    from abmxl.template import build_workbook
+
+    data = generate(20, seed=2)
+    data["Settings"].loc[data["Settings"]["key"] == "as_of", "value"] = "next Monday"
+    path = build_workbook(tmp_path / "book.xlsx", data, vba=False)
+    before = path.read_bytes()
+    assert main(["refresh", str(path)]) == 1
+    message = capsys.readouterr().err.strip()
+    assert message.startswith("abmxl: error: as_of in Settings row 2 is 'next Monday', not a date")
+    assert "\n" not in message
+    assert path.read_bytes() == before
