@@ -596,3 +596,11 @@ def test_the_cli_stops_on_an_unreadable_as_of_with_one_line(tmp_path: Path, caps
     assert message.startswith("abmxl: error: as_of in Settings row 2 is 'next Monday', not a date")
     assert "\n" not in message
     assert path.read_bytes() == before
+
+
+def test_a_mapping_table_without_its_columns_is_reported_not_silently_ignored() -> None:
+    column_map = table("ColumnMap", ["sheet", "column"], [["Opportunities", "status"]])
+    summary = summary_of(ColumnMap=column_map)
+    assert issues(summary) == [
+        ("ColumnMap", None, "header", None, "required column missing", "table ignored")
+    ]
