@@ -604,3 +604,18 @@ def test_a_mapping_table_without_its_columns_is_reported_not_silently_ignored() 
     assert issues(summary) == [
         ("ColumnMap", None, "header", None, "required column missing", "table ignored")
     ]
+
+
+def test_percent_formats_line_up_with_the_rows_of_a_plain_range() -> None:
+    rows = [
+        ["Accounts export"],
+        ["account_id", "fit_score", "intent_score", "expected_acv"],
+        ["A1", 0.8, 0.7, 150000],
+        ["A2", 0.9, 0.1, 30000],
+        ["A3", 0.4, 0.9, 5000],
+    ]
+    accounts = plain("Accounts", rows)
+    percent = pd.DataFrame(False, index=accounts.frame.index, columns=accounts.frame.columns)
+    percent.iloc[2:, 1:3] = True  # the score cells, not the title or header
+    accounts.percent = percent
+    assert same_numbers(summary_of(Accounts=accounts), summary_of())
