@@ -619,3 +619,10 @@ def test_percent_formats_line_up_with_the_rows_of_a_plain_range() -> None:
     percent.iloc[2:, 1:3] = True  # the score cells, not the title or header
     accounts.percent = percent
     assert same_numbers(summary_of(Accounts=accounts), summary_of())
+
+
+def test_column_map_applies_to_settings_too() -> None:
+    column_map = table("ColumnMap", ["sheet", "column", "header"], [["Settings", "key", "Param"]])
+    settings_sheet = table("Settings", ["Param", "value"], [["as_of", "2026-03-31"]])
+    summary = summary_of(Settings=settings_sheet, ColumnMap=column_map)
+    assert summary.as_of == dt.date(2026, 3, 31) and issues(summary) == []

@@ -497,7 +497,9 @@ def clean_book(tables: Mapping[str, RawTable | None], today: dt.date) -> CleanBo
     column_map = read_column_map(tables.get(COLUMN_MAP.name))
     value_map = read_value_map(tables.get(VALUE_MAP.name))
     _log_map_issues(log, [*column_map.issues, *value_map.issues])
-    settings, settings_info = clean_settings(tables.get("Settings"), today, log)
+    settings, settings_info = clean_settings(
+        tables.get("Settings"), today, log, Reading(column_map=column_map)
+    )
     reading = Reading(settings.decimal_separator, settings.date_order, column_map, value_map)
     weights, weights_info = clean_channel_weights(tables.get("ChannelWeights"), log, reading)
     accounts, index, has_acv, accounts_info = _clean_accounts(
