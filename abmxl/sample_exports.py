@@ -47,39 +47,59 @@ class ExportTable:
 Formatter = Callable[[pd.Series], pd.Series]
 
 
-def _blank_where_missing(values: pd.Series, text: pd.Series) -> pd.Series:
-    return text.where(values.notna(), None).astype(object)
+def _formatted(values: pd.Series, readable: pd.Series, text: pd.Series) -> pd.Series:
+    """``text`` where the value could be formatted; other cells (the messy sample's
+    text, blanks) stay as they were."""
+    kept = values.astype(object).where(values.notna(), None)
+    return text.astype(object).where(readable, kept)
+
+
+def _not_text(values: pd.Series) -> pd.Series:
+    """The cells that are not text (the messy sample puts text among numbers and dates)."""
+    return values.where(~values.map(lambda v: isinstance(v, str)).astype(bool))
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    if values.dtype == object:
+        return pd.to_numeric(_not_text(values), errors="coerce")
+    return values.astype(float)
 
 
 def _money_us(values: pd.Series) -> pd.Series:
-    return _blank_where_missing(values, values.map("${:,.2f}".format))
+    numbers = _numbers(values)
+    return _formatted(values, numbers.notna(), numbers.map("${:,.2f}".format))
 
 
 def _money_eu(values: pd.Series) -> pd.Series:
-    text = values.map("{:,.2f}".format)
+    numbers = _numbers(values)
+    text = numbers.map("{:,.2f}".format)
     swapped = text.str.replace(",", "_").str.replace(".", ",").str.replace("_", ".")
-    return _blank_where_missing(values, swapped + " €")
+    return _formatted(values, numbers.notna(), swapped + " €")
 
 
 def _date_text(pattern: str) -> Formatter:
     def format_dates(values: pd.Series) -> pd.Series:
-        stamps = pd.to_datetime(values)
-        return _blank_where_missing(stamps, stamps.dt.strftime(pattern))
+        stamps = pd.to_datetime(_not_text(values), errors="coerce")
+        return _formatted(values, stamps.notna(), stamps.dt.strftime(pattern))
 
     return format_dates
 
 
 def _tier_label(prefix: str, zero: str) -> Formatter:
     def format_tiers(values: pd.Series) -> pd.Series:
-        numbers = values.fillna(-1).astype(int).astype(str)
-        text = (prefix + numbers).where(values != 0, zero)
-        return _blank_where_missing(values, text)
+        numbers = _numbers(values)
+        whole = numbers.isin([0, 1, 2, 3])
+        text = (prefix + numbers.where(whole, -1).fillna(-1).astype(int).astype(str)).where(
+            numbers != 0, zero
+        )
+        return _formatted(values, whole, text)
 
     return format_tiers
 
 
 def _percent(values: pd.Series) -> pd.Series:
-    return _blank_where_missing(values, values.map("{:g}%".format))
+    numbers = _numbers(values)
+    return _formatted(values, numbers.notna(), numbers.map("{:g}%".format))
 
 
 def _same(values: pd.Series) -> pd.Series:
@@ -251,7 +271,7 @@ def _plain_range(
         totals[0, 0] = f"Grand Totals ({len(frame)} records)"
         for i, (c, _, f) in enumerate(columns):
             if c in ("amount", "annual_revenue", "expected_acv"):
-                totals[0, i] = f(pd.Series([frame[c].sum()])).iloc[0]
+                totals[0, i] = f(pd.Series([_numbers(frame[c]).sum()])).iloc[0]
         blocks.append(totals)
     if footers:
         lines = np.full((len(footers) + 1, width), None, dtype=object)

@@ -668,3 +668,20 @@ def _with_future_engagement_only(tables: dict[str, RawTable]) -> dict[str, RawTa
 )
 def test_edge_book_variants_agree(variant: Callable[[dict], dict[str, RawTable]]) -> None:
     assert_agree(variant(edge_book()), today=EDGE_AS_OF)
+
+
+# --- CRM exports (ingest.md): the reference reads them its own way ------------------------
+
+
+@pytest.mark.parametrize("crm", ["salesforce", "salesforce_eu", "hubspot", "maven"])
+@pytest.mark.parametrize(("n_accounts", "seed", "messy"), [(30, 3, False), (60, 4, True)])
+def test_crm_exports_agree(crm: str, n_accounts: int, seed: int, messy: bool) -> None:
+    """Title rows, synonyms, text amounts and dates, totals and footers, both readings."""
+    from abmxl.sample import export_tables
+
+    exported = export_tables(generate(n_accounts, seed=seed, messy=messy), crm)
+    tables = {
+        name: RawTable(e.sheet, e.cells, header_known=e.header_known)
+        for name, e in exported.items()
+    }
+    assert_agree(tables, today=TODAY)

@@ -580,3 +580,49 @@ def test_inputs_table_and_json() -> None:
     listed = {entry["input"]: entry for entry in report.to_json()["inputs"]}
     assert listed["Opportunities"]["columns"] == {"account_id": "Account Name", "status": "Stage"}
     assert np.isfinite(listed["Opportunities"]["rows_read"])
+
+
+def test_the_cli_stops_on_an_unreadable_as_of_with_one_line(tmp_path: Path, capsys) -> None:
+    from abmxl.cli import main
+    from abmxl.sample import generate
+    from abmxl.template import build_workbook
+
+    data = generate(20, seed=2)
+    data["Settings"].loc[data["Settings"]["key"] == "as_of", "value"] = "next Monday"
+    path = build_workbook(tmp_path / "book.xlsx", data, vba=False)
+    before = path.read_bytes()
+    assert main(["refresh", str(path)]) == 1
+    message = capsys.readouterr().err.strip()
+    assert message.startswith("abmxl: error: as_of in Settings row 2 is 'next Monday', not a date")
+    assert "\n" not in message
+    assert path.read_bytes() == before
+
+
+def test_a_mapping_table_without_its_columns_is_reported_not_silently_ignored() -> None:
+    column_map = table("ColumnMap", ["sheet", "column"], [["Opportunities", "status"]])
+    summary = summary_of(ColumnMap=column_map)
+    assert issues(summary) == [
+        ("ColumnMap", None, "header", None, "required column missing", "table ignored")
+    ]
+
+
+def test_percent_formats_line_up_with_the_rows_of_a_plain_range() -> None:
+    rows = [
+        ["Accounts export"],
+        ["account_id", "fit_score", "intent_score", "expected_acv"],
+        ["A1", 0.8, 0.7, 150000],
+        ["A2", 0.9, 0.1, 30000],
+        ["A3", 0.4, 0.9, 5000],
+    ]
+    accounts = plain("Accounts", rows)
+    percent = pd.DataFrame(False, index=accounts.frame.index, columns=accounts.frame.columns)
+    percent.iloc[2:, 1:3] = True  # the score cells, not the title or header
+    accounts.percent = percent
+    assert same_numbers(summary_of(Accounts=accounts), summary_of())
+
+
+def test_column_map_applies_to_settings_too() -> None:
+    column_map = table("ColumnMap", ["sheet", "column", "header"], [["Settings", "key", "Param"]])
+    settings_sheet = table("Settings", ["Param", "value"], [["as_of", "2026-03-31"]])
+    summary = summary_of(Settings=settings_sheet, ColumnMap=column_map)
+    assert summary.as_of == dt.date(2026, 3, 31) and issues(summary) == []

@@ -46,7 +46,7 @@ import pandas as pd
 
 from abmxl.engine.ingest.cells import ParsedColumn, TextColumn, parse_text
 from abmxl.engine.ingest.dates import parse_dates
-from abmxl.engine.ingest.maps import read_column_map, read_value_map
+from abmxl.engine.ingest.maps import MapIssue, read_column_map, read_value_map
 from abmxl.engine.ingest.numbers import parse_numbers
 from abmxl.engine.ingest.words import LOST, OPEN, WON, opportunity_type, parse_yn, statuses
 from abmxl.engine.issues import (
@@ -455,8 +455,11 @@ def _inputs_frame(infos: list[InputInfo]) -> pd.DataFrame:
     return frame
 
 
-def _log_map_issues(log: IssueLog, issues) -> None:
+def _log_map_issues(log: IssueLog, issues: list[MapIssue]) -> None:
     for issue in issues:
+        if issue.row is None:
+            log.add_sheet_issue(issue.sheet, issue.column, issue.problem, issue.action)
+            continue
         log.add(
             issue.sheet,
             np.array([issue.row]),
@@ -494,7 +497,9 @@ def clean_book(tables: Mapping[str, RawTable | None], today: dt.date) -> CleanBo
     column_map = read_column_map(tables.get(COLUMN_MAP.name))
     value_map = read_value_map(tables.get(VALUE_MAP.name))
     _log_map_issues(log, [*column_map.issues, *value_map.issues])
-    settings, settings_info = clean_settings(tables.get("Settings"), today, log)
+    settings, settings_info = clean_settings(
+        tables.get("Settings"), today, log, Reading(column_map=column_map)
+    )
     reading = Reading(settings.decimal_separator, settings.date_order, column_map, value_map)
     weights, weights_info = clean_channel_weights(tables.get("ChannelWeights"), log, reading)
     accounts, index, has_acv, accounts_info = _clean_accounts(

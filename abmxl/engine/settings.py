@@ -122,7 +122,7 @@ def _reading_words(keys: list[str | None], cells: np.ndarray) -> dict[str, str]:
 
 
 def clean_settings(
-    raw: RawTable | None, today: dt.date, log: IssueLog
+    raw: RawTable | None, today: dt.date, log: IssueLog, reading: Reading | None = None
 ) -> tuple[Settings, InputInfo]:
     """Settings with defaults for what the sheet leaves blank or gets wrong.
 
@@ -133,7 +133,8 @@ def clean_settings(
     """
     values: dict[str, object] = dict(DEFAULT_SETTINGS)
     # The value column is parsed below, as a date or a number by key.
-    sheet = InputSheet(raw, SETTINGS, ("key",), log, footers=False)
+    # ``reading`` brings the ColumnMap; numbers and dates follow the sheet's own words.
+    sheet = InputSheet(raw, SETTINGS, ("key",), log, reading, footers=False)
     ignored = 0
     if sheet.usable and len(sheet):
         keys = sheet.text["key"].text

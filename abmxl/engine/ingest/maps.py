@@ -17,11 +17,19 @@ from abmxl.engine.ingest.cells import parse_text
 from abmxl.engine.ingest.headers import header_key, locate
 from abmxl.engine.ingest.words import LOST, OPEN, WON, opportunity_type
 from abmxl.engine.model import RawTable
-from abmxl.schema import COLUMN_MAP, INPUT_SHEETS, VALUE_MAP, match_name, normalize_header
+from abmxl.schema import (
+    COLUMN_MAP,
+    INPUT_SHEETS,
+    VALUE_MAP,
+    SheetSpec,
+    match_name,
+    normalize_header,
+)
 
 __all__ = ["ColumnMap", "MapIssue", "ValueMap", "read_column_map", "read_value_map"]
 
 SKIPPED = "row skipped"
+TABLE_IGNORED = "table ignored"
 
 # The columns whose values ValueMap can map, and how a ``means`` is checked.
 _STATUS_WORDS = {"won": WON, "lost": LOST, "open": OPEN}
@@ -32,7 +40,7 @@ class MapIssue:
     """A ColumnMap or ValueMap row that cannot be used."""
 
     sheet: str
-    row: int
+    row: int | None  # None: the whole table
     column: str
     value: object
     problem: str
@@ -62,12 +70,22 @@ class ValueMap:
         return self.values.get((sheet, column), {})
 
 
-def _rows(raw: RawTable | None, spec) -> tuple[list[int], dict[str, list], dict[str, str]]:
-    """Worksheet rows, the stripped text of each column (None = blank), and header labels."""
+def _rows(
+    raw: RawTable | None, spec: SheetSpec, issues: list[MapIssue]
+) -> tuple[list[int], dict[str, list], dict[str, str]]:
+    """Worksheet rows, the stripped text of each column (None = blank), and header labels.
+
+    A table without one of its columns is not used, and says so (``issues``).
+    """
     if raw is None:
         return [], {}, {}
     located = locate(raw, spec)
-    if located.match.missing(spec):
+    missing = located.match.missing(spec)
+    if missing:
+        for column in missing:
+            issues.append(
+                MapIssue(spec.name, None, column, None, "required column missing", TABLE_IGNORED)
+            )
         return [], {}, {}
     texts = {
         name: parse_text(located.data.iloc[:, position].to_numpy(dtype=object)).text.tolist()
@@ -96,7 +114,7 @@ def _column_of(sheet: str, text: str | None) -> str | None:
 def read_column_map(raw: RawTable | None) -> ColumnMap:
     """The usable ColumnMap rows, and an issue for each other one."""
     result = ColumnMap()
-    rows, texts, labels = _rows(raw, COLUMN_MAP)
+    rows, texts, labels = _rows(raw, COLUMN_MAP, result.issues)
     name = COLUMN_MAP.name
     for i, row in enumerate(rows):
         sheet_text, column_text, header = (texts[c][i] for c in ("sheet", "column", "header"))
@@ -138,7 +156,7 @@ _MAPPABLE = {
 def read_value_map(raw: RawTable | None) -> ValueMap:
     """The usable ValueMap rows, and an issue for each other one."""
     result = ValueMap()
-    rows, texts, labels = _rows(raw, VALUE_MAP)
+    rows, texts, labels = _rows(raw, VALUE_MAP, result.issues)
     name = VALUE_MAP.name
     for i, row in enumerate(rows):
         sheet_text, column_text, value, means = (
