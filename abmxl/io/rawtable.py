@@ -33,6 +33,8 @@ class Grid:
         """Rows ``top..bottom`` and columns ``left..right`` (0-based, inclusive), padded
         with empty cells where they reach past the grid."""
         height, width = max(bottom - top + 1, 0), max(right - left + 1, 0)
+        if (top, left, (height, width)) == (self.top, self.left, self.cells.shape):
+            return self  # the usual Table: it is the sheet's used range; no copy
         cells = np.full((height, width), None, dtype=object)
         percent = None if self.percent is None else np.zeros((height, width), dtype=bool)
         r0, r1 = max(top, self.top), min(bottom + 1, self.top + self.cells.shape[0])
@@ -84,9 +86,10 @@ def table_raw(
     )
     keep = [i for i, name in enumerate(header) if name.strip()]
     names = [header[i] for i in keep]
+    cells = body.cells if len(keep) == body.cells.shape[1] else body.cells[:, keep]
     return RawTable(
         sheet=sheet,
-        frame=_frame(body.cells[:, keep], body.top, names),
+        frame=_frame(cells, body.top, names),
         source=source,
         header_known=True,
         percent=_percent_frame(body, keep, names),
