@@ -221,19 +221,20 @@ def _as_file_values(cells: np.ndarray) -> np.ndarray:
     """xlwings values -> what python-calamine gives for the same cells (vectorized by type)."""
     if not cells.size:
         return cells
-    kinds = np.frompyfunc(type, 1, 1)(cells)
-    text = np.equal(kinds, str)
-    if text.any():
-        texts = cells[text]
-        cells[text] = np.where(texts == "", None, texts)
-        errors = text & np.isin(cells, list(_ERROR_TEXTS))
-        cells[errors] = [CellError(value) for value in cells[errors]]
-    stamps = np.equal(kinds, dt.datetime)
-    if stamps.any():
-        cells[stamps] = [
-            value.date() if value.time() == dt.time() and value.tzinfo is None else value
-            for value in cells[stamps]
-        ]
+    flat = cells.reshape(-1)  # a view: the edits below are the cells'
+    kinds = np.frompyfunc(type, 1, 1)(flat)
+    text = np.flatnonzero(np.equal(kinds, str))
+    if len(text):
+        texts = flat[text]
+        flat[text[texts == ""]] = None
+        errors = pd.Series(texts, dtype=object).isin(_ERROR_TEXTS).to_numpy()
+        if errors.any():
+            flat[text[errors]] = [CellError(value) for value in texts[errors]]
+    stamps = np.flatnonzero(np.equal(kinds, dt.datetime))
+    if len(stamps):
+        moments = pd.DatetimeIndex(list(flat[stamps]))
+        midnight = np.asarray(moments.tz is None) & np.asarray(moments == moments.normalize())
+        flat[stamps[midnight]] = moments[midnight].date
     return cells
 
 
