@@ -18,7 +18,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -152,7 +152,7 @@ def read_book(path: PathLike, *, progress: Callable[[str], None] | None = None) 
                 say(f"Reading {name}")
                 if source.sheet not in grids:
                     grids[source.sheet] = _load_sheet(
-                        path, workbook, source.sheet, scans[source.sheet].result()
+                        path, workbook, source.sheet, scans[source.sheet]
                     )
                 grid = grids[source.sheet]
                 if source.table is None:
@@ -187,9 +187,13 @@ def _load_sheet(
     path: Path,
     workbook: CalamineWorkbook,
     sheet_name: str,
-    scan: Scan,
+    scan: Future[Scan],
 ) -> Grid:
-    """A worksheet's used range as a ``Grid``, error cells and percent flags in place."""
+    """A worksheet's used range as a ``Grid``, error cells and percent flags in place.
+
+    calamine parses while the scan of the same sheet runs on the other thread;
+    its result is awaited only once the cells are in.
+    """
     try:
         sheet = workbook.get_sheet_by_name(sheet_name)
         rows = sheet.to_python() if sheet.start is not None else []
@@ -201,7 +205,7 @@ def _load_sheet(
     top, left = sheet.start if sheet.start is not None else (0, 0)
     cells = _cell_array(rows, max((len(row) for row in rows[:1]), default=0))
     del rows
-    errors, percent_cells = scan
+    errors, percent_cells = scan.result()
     _place_errors(cells, top, left, errors)
     percent = np.zeros(cells.shape, dtype=bool)
     _place_flags(percent, top, left, percent_cells)
