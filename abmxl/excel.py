@@ -147,31 +147,32 @@ def read_book(book: xw.Book) -> BookInputs:
 
 
 def _read_table(sheet: xw.Sheet, table: xw.main.Table, source: Source) -> RawTable:
+    """The Table's range in one read; header, body and totals rows split here."""
     area = table.range
     header_rows = 1 if table.show_headers else 0
     totals_rows = 1 if table.show_totals else 0
     grid = _grid(sheet, area, skip_rows=header_rows, skip_last=totals_rows)
+    end = grid.cells.shape[0] - totals_rows
+    body = Grid(
+        grid.cells[header_rows:end],
+        grid.top + header_rows,
+        grid.left,
+        None if grid.percent is None else grid.percent[header_rows:end],
+    )
+    if header_rows:
+        header = list(grid.cells[0])
+    else:
+        header = [column.name for column in table.columns]
     bottom = area.row + area.shape[0] - 1  # 1-based
     used = sheet.used_range
     used_bottom = used.row + used.shape[0] - 1
     below = None
     if used_bottom > bottom:
-        below_area = sheet.range(
-            (bottom + 1, area.column), (used_bottom, area.column + area.shape[1] - 1)
+        right = area.column + area.shape[1] - 1
+        below = _grid(
+            sheet, sheet.range((bottom + 1, area.column), (used_bottom, right)), formats=False
         )
-        below = _grid(sheet, below_area, formats=False)
-    names = None
-    if not header_rows:
-        names = [column.name for column in table.columns]
-    return table_raw(
-        source.sheet,
-        source.describe(),
-        grid,
-        header_rows=header_rows,
-        totals_rows=totals_rows,
-        column_names=names,
-        below=below,
-    )
+    return table_raw(source.sheet, source.describe(), header, body, below=below)
 
 
 # err_to_str: an error cell arrives as its text ("#DIV/0!"), made a CellError below,

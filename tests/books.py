@@ -77,6 +77,7 @@ def export_book(path: Path) -> Path:
     pipeline.append(["Confidential"])
     for row in range(2, 7):
         pipeline.cell(row=row, column=5).number_format = "yyyy-mm-dd"
+    pipeline.cell(row=3, column=4).number_format = "0%"  # one percent cell in the Table
     _table(pipeline, "Deals", "A1:E4", totals=True)
 
     data = book.create_sheet("Data")
