@@ -120,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     _csv_options(refresh)
     refresh.add_argument("--json", action="store_true", help="print the numbers as JSON")
     refresh.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    refresh.add_argument(
+        "--force", action="store_true", help="with CSV files: replace an existing --out file"
+    )
     refresh.set_defaults(run=_cmd_refresh, parser=refresh)
 
     new = commands.add_parser("new", help="create a workbook from the template")
@@ -187,7 +190,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     if not csv_files and args.book is None:
         args.parser.error("give the workbook to refresh, or CSV files with --accounts ...")
     if csv_files:
-        _check_new_file(args.out, force=False)
+        _check_new_file(args.out, args.force)
     with Progress(enabled=not args.quiet) as progress:
         if csv_files:
             summary = refresh_csv(csv_files, args.out, progress=progress)

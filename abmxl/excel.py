@@ -148,31 +148,32 @@ def read_book(book: xw.Book) -> BookInputs:
 
 
 def _read_table(sheet: xw.Sheet, table: xw.main.Table, source: Source) -> RawTable:
+    """The Table's range in one read; header, body and totals rows split here."""
     area = table.range
     header_rows = 1 if table.show_headers else 0
     totals_rows = 1 if table.show_totals else 0
     grid = _grid(sheet, area, skip_rows=header_rows, skip_last=totals_rows)
+    end = grid.cells.shape[0] - totals_rows
+    body = Grid(
+        grid.cells[header_rows:end],
+        grid.top + header_rows,
+        grid.left,
+        None if grid.percent is None else grid.percent[header_rows:end],
+    )
+    if header_rows:
+        header = list(grid.cells[0])
+    else:
+        header = [column.name for column in table.columns]
     bottom = area.row + area.shape[0] - 1  # 1-based
     used = sheet.used_range
     used_bottom = used.row + used.shape[0] - 1
     below = None
     if used_bottom > bottom:
-        below_area = sheet.range(
-            (bottom + 1, area.column), (used_bottom, area.column + area.shape[1] - 1)
+        right = area.column + area.shape[1] - 1
+        below = _grid(
+            sheet, sheet.range((bottom + 1, area.column), (used_bottom, right)), formats=False
         )
-        below = _grid(sheet, below_area, formats=False)
-    names = None
-    if not header_rows:
-        names = [column.name for column in table.columns]
-    return table_raw(
-        source.sheet,
-        source.describe(),
-        grid,
-        header_rows=header_rows,
-        totals_rows=totals_rows,
-        column_names=names,
-        below=below,
-    )
+    return table_raw(source.sheet, source.describe(), header, body, below=below)
 
 
 # err_to_str: an error cell arrives as its text ("#DIV/0!"), made a CellError below,
@@ -222,19 +223,20 @@ def _as_file_values(cells: np.ndarray) -> np.ndarray:
     """xlwings values -> what python-calamine gives for the same cells (vectorized by type)."""
     if not cells.size:
         return cells
-    kinds = np.frompyfunc(type, 1, 1)(cells)
-    text = np.equal(kinds, str)
-    if text.any():
-        texts = cells[text]
-        cells[text] = np.where(texts == "", None, texts)
-        errors = text & np.isin(cells, list(_ERROR_TEXTS))
-        cells[errors] = [CellError(value) for value in cells[errors]]
-    stamps = np.equal(kinds, dt.datetime)
-    if stamps.any():
-        cells[stamps] = [
-            value.date() if value.time() == dt.time() and value.tzinfo is None else value
-            for value in cells[stamps]
-        ]
+    flat = cells.reshape(-1)  # a view: the edits below are the cells'
+    kinds = np.frompyfunc(type, 1, 1)(flat)
+    text = np.flatnonzero(np.equal(kinds, str))
+    if len(text):
+        texts = flat[text]
+        flat[text[texts == ""]] = None
+        errors = pd.Series(texts, dtype=object).isin(_ERROR_TEXTS).to_numpy()
+        if errors.any():
+            flat[text[errors]] = [CellError(value) for value in texts[errors]]
+    stamps = np.flatnonzero(np.equal(kinds, dt.datetime))
+    if len(stamps):
+        moments = pd.DatetimeIndex(list(flat[stamps]))
+        midnight = np.asarray(moments.tz is None) & np.asarray(moments == moments.normalize())
+        flat[stamps[midnight]] = moments[midnight].date
     return cells
 
 

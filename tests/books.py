@@ -42,11 +42,11 @@ def export_book(path: Path) -> Path:
     companies = book.create_sheet("Companies")
     companies["B2"] = "Target accounts report"
     companies["B3"] = "Generated 2026-03-31"
-    header = ["Account ID", "Company Name", "Fit", "Intent", "expected_acv"]
+    header = ["Account ID", "Company Name", "Fit", "Intent", "expected_acv", "Last Touch"]
     rows = [
-        ["ACC-1", "Blue Harbor", 0.85, 0.4, 120000],
-        ["ACC-2", "Red Fox", 0.55, None, "$12,500.00"],
-        ["ACC-3", "Green Leaf", 90, 0.75, 30000],
+        ["ACC-1", "Blue Harbor", 0.85, 0.4, 120000, dt.datetime(2026, 3, 1, 14, 30)],
+        ["ACC-2", "Red Fox", 0.55, None, "$12,500.00", "#N/A"],  # an error value
+        ["ACC-3", "Green Leaf", 90, 0.75, 30000, dt.datetime(2026, 3, 2)],
     ]
     for col, text in enumerate(header, start=2):
         companies.cell(row=5, column=col, value=text)
@@ -58,6 +58,8 @@ def export_book(path: Path) -> Path:
     companies.cell(row=6, column=5).number_format = "0.0%"  # a custom code
     companies.cell(row=8, column=5).number_format = '0.0"%"'  # a quoted %: no percent
     companies.cell(row=8, column=4).number_format = "0.00"
+    companies.cell(row=6, column=7).number_format = "yyyy-mm-dd hh:mm"
+    companies.cell(row=8, column=7).number_format = "yyyy-mm-dd"
 
     pipeline = book.create_sheet("Pipeline")
     deal_header = ["Deal ID", "Associated Company ID", "Deal Stage", "Amount", "Create Date"]
@@ -75,6 +77,7 @@ def export_book(path: Path) -> Path:
     pipeline.append(["Confidential"])
     for row in range(2, 7):
         pipeline.cell(row=row, column=5).number_format = "yyyy-mm-dd"
+    pipeline.cell(row=3, column=4).number_format = "0%"  # one percent cell in the Table
     _table(pipeline, "Deals", "A1:E4", totals=True)
 
     data = book.create_sheet("Data")

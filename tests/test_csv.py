@@ -186,3 +186,16 @@ def test_unreadable_csv_is_one_line_and_exit_1(tmp_path: Path, exports: dict[str
     assert not report.exists()
     assert run_cli("new", tmp_path / "b.xlsm", "--accounts", bad).returncode == 1
     assert not (tmp_path / "b.xlsm").exists()
+
+
+def test_refresh_from_csv_keeps_an_existing_report_unless_forced(
+    tmp_path: Path, exports: dict[str, Path]
+) -> None:
+    report = tmp_path / "report.xlsx"
+    report.write_bytes(b"an older report")
+    refused = run_cli("refresh", *_options(exports), "--out", report)
+    assert refused.returncode == 1
+    assert "exists; pass --force to overwrite it" in refused.stderr
+    assert report.read_bytes() == b"an older report"
+    assert run_cli("refresh", *_options(exports), "--out", report, "--force").returncode == 0
+    assert "Accounts" in read_book(report).tables

@@ -516,7 +516,7 @@ def test_error_scan_does_not_depend_on_chunk_size(tmp_path: Path, monkeypatch) -
     with zipfile.ZipFile(path) as archive:
         for chunk in [*range(1, 90), 1000]:
             monkeypatch.setattr(reader, "_CHUNK", chunk)
-            errors, _ = reader._scan_cells(archive, "xl/worksheets/sheet1.xml", frozenset())
+            errors = reader._scan_cells(archive, "xl/worksheets/sheet1.xml", frozenset()).errors
             assert errors == expected, chunk
 
 
@@ -551,7 +551,8 @@ def test_percent_scan_does_not_depend_on_chunk_size(
     with zipfile.ZipFile(path) as archive:
         for chunk in [*range(1, 120, 7), 1000, 1 << 22]:
             monkeypatch.setattr(reader, "_CHUNK", chunk)
-            _, percent = reader._scan_cells(archive, "xl/worksheets/sheet1.xml", frozenset({1}))
+            scan = reader._scan_cells(archive, "xl/worksheets/sheet1.xml", frozenset({1}))
+            percent = scan.percent
             assert sorted(map(tuple, percent.tolist())) == expected, chunk
 
 

@@ -18,7 +18,7 @@ import pytest
 
 import abmxl.excel
 from abmxl.engine.model import RawTable
-from abmxl.io.reader import read_book
+from abmxl.io.reader import CellError, read_book
 from tests.books import export_book, formats_readable, remote_book
 
 
@@ -65,7 +65,8 @@ def test_file_reader_finds_and_cuts_the_export_book(exports: Path) -> None:
     assert deals.frame.index.tolist() == [2, 3]
     assert deals.frame.at[2, "Create Date"] == dt.date(2026, 1, 15)
     assert deals.rows_below == (5, 2)
-    assert deals.percent is None
+    flagged = deals.percent.stack()
+    assert flagged[flagged].index.tolist() == [(3, "Amount")]
 
     companies = tables["Accounts"]
     assert not companies.header_known
@@ -76,7 +77,14 @@ def test_file_reader_finds_and_cuts_the_export_book(exports: Path) -> None:
         "Fit",
         "Intent",
         "expected_acv",
+        "Last Touch",
     ]
+    assert companies.frame.loc[6:8, 5].tolist() == [
+        dt.datetime(2026, 3, 1, 14, 30),
+        CellError("#N/A"),
+        dt.date(2026, 3, 2),
+    ]
+    assert isinstance(companies.frame.at[7, 5], CellError)
     # Percent formats: built-in 0% (D6, D7), custom 0.0% (E6); 0.0"%" (E8) is not one.
     flagged = companies.percent.stack()
     assert sorted(flagged[flagged].index.tolist()) == [(6, 2), (6, 3), (7, 2)]

@@ -33,6 +33,8 @@ class Grid:
         """Rows ``top..bottom`` and columns ``left..right`` (0-based, inclusive), padded
         with empty cells where they reach past the grid."""
         height, width = max(bottom - top + 1, 0), max(right - left + 1, 0)
+        if (top, left, (height, width)) == (self.top, self.left, self.cells.shape):
+            return self  # the usual Table: it is the sheet's used range; no copy
         cells = np.full((height, width), None, dtype=object)
         percent = None if self.percent is None else np.zeros((height, width), dtype=bool)
         r0, r1 = max(top, self.top), min(bottom + 1, self.top + self.cells.shape[0])
@@ -54,39 +56,30 @@ def blank_cells(cells: np.ndarray) -> np.ndarray:
 def table_raw(
     sheet: str,
     source: str,
-    grid: Grid,
+    header: list[object],
+    body: Grid,
     *,
-    header_rows: int = 1,
-    totals_rows: int = 0,
-    column_names: list[str] | None = None,
     below: Grid | None = None,
 ) -> RawTable:
-    """An Excel Table: ``grid`` is its whole range (header, body, totals rows).
+    """An Excel Table: its ``header`` (the header cells, or the Table's column names
+    when it has no header row) and its ``body`` (the data rows: no header, no totals
+    row).
 
-    The frame's columns are the header cells as written (a number as its text,
-    ``2026``); a column whose header is blank is left out. ``column_names`` (the
-    Table's own column names) stands in for a Table without a header row.
-    ``below`` is the block of the Table's columns under it, to the end of the
-    sheet's used range: its filled rows before the first blank one are reported
-    as ``rows_below``.
+    The frame's columns are the header texts (a number as its text, ``2026``); a
+    column whose header is blank is left out. ``below`` is the block of the
+    Table's columns under it, to the end of the sheet's used range: its filled
+    rows before the first blank one are reported as ``rows_below``.
     """
-    cells = grid.cells
-    if header_rows:
-        header = [header_text(cell) for cell in cells[0]]
-    else:
-        header = list(column_names or [])
-    body_end = cells.shape[0] - totals_rows
-    body = Grid(
-        cells[header_rows:body_end],
-        grid.top + header_rows,
-        grid.left,
-        None if grid.percent is None else grid.percent[header_rows:body_end],
-    )
-    keep = [i for i, name in enumerate(header) if name.strip()]
-    names = [header[i] for i in keep]
+    names_all = [header_text(cell) for cell in header]
+    keep = [i for i, name in enumerate(names_all) if name.strip()]
+    names = [names_all[i] for i in keep]
+    if body.cells.shape[1] != len(names_all):  # a body narrower or wider than its header
+        height = body.cells.shape[0]
+        body = body.region(body.top, body.left, body.top + height - 1, body.left + len(header) - 1)
+    cells = body.cells if len(keep) == body.cells.shape[1] else body.cells[:, keep]
     return RawTable(
         sheet=sheet,
-        frame=_frame(body.cells[:, keep], body.top, names),
+        frame=_frame(cells, body.top, names),
         source=source,
         header_known=True,
         percent=_percent_frame(body, keep, names),

@@ -18,7 +18,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -115,7 +115,7 @@ def read_book(path: PathLike, *, progress: Callable[[str], None] | None = None) 
     _check_file(path)
     say = progress or (lambda message: None)
     try:
-        workbook = CalamineWorkbook.from_path(path, load_tables=False)
+        workbook = CalamineWorkbook.from_path(path, load_tables=True)
     except (CalamineError, OSError, ValueError) as error:
         raise WorkbookReadError(
             f"'{path.name}' is damaged and cannot be read ({_first_line(error)})"
@@ -147,49 +147,76 @@ def read_book(path: PathLike, *, progress: Callable[[str], None] | None = None) 
                 for sheet in needed
             }
             grids: dict[str, Grid] = {}
+
+            def sheet_grid(sheet: str) -> Grid:
+                if sheet not in grids:
+                    grids[sheet] = _load_sheet(path, workbook, sheet, scans[sheet])
+                return grids[sheet]
+
             last_use = {source.sheet: name for name, source in sources.items()}
             for name, source in sources.items():
                 say(f"Reading {name}")
-                if source.sheet not in grids:
-                    grids[source.sheet] = _load_sheet(
-                        path, workbook, source.sheet, scans[source.sheet].result()
-                    )
-                grid = grids[source.sheet]
                 if source.table is None:
-                    raw = range_raw(source.sheet, source.describe(), grid)
+                    raw = range_raw(source.sheet, source.describe(), sheet_grid(source.sheet))
                     tables[name] = raw or RawTable(
                         source.sheet, pd.DataFrame(dtype=object), source.describe(), False
                     )
                 else:
                     part = package.table(source.table)
-                    tables[name] = _table(source, part, grid)
+                    header, body = _load_table(path, workbook, source, part, scans[source.sheet])
+                    below = None
+                    _, _, bottom, _ = part.bounds
+                    last_row = scans[source.sheet].result().last_row
+                    if last_row is None or last_row > bottom:  # maybe rows below the Table
+                        below = _below(part, sheet_grid(source.sheet))
+                    tables[name] = table_raw(
+                        source.sheet, source.describe(), header, body, below=below
+                    )
                 if last_use[source.sheet] == name:
-                    del grids[source.sheet]  # the bulk of the memory: free it now
+                    grids.pop(source.sheet, None)  # the bulk of the memory: free it now
     return BookInputs(path.name, tables, sheet_names)
 
 
-def _table(source: Source, part: _TablePart, grid: Grid) -> RawTable:
-    top, left, bottom, right = part.bounds
+def _load_table(
+    path: Path, workbook: CalamineWorkbook, source: Source, part: _TablePart, scan: Future[Scan]
+) -> tuple[list[object], Grid]:
+    """A Table's column names and body (calamine leaves the header and totals rows out),
+    error cells and percent flags in place."""
+    try:
+        table = workbook.get_table_by_name(source.table)
+        rows = table.to_python() if table.start is not None else []
+    except (CalamineError, ValueError) as error:
+        raise WorkbookReadError(
+            f"'{path.name}' is damaged: the {source.sheet} sheet cannot be "
+            f"read ({_first_line(error)})"
+        ) from error
+    header = list(table.columns)
+    top, left, _, _ = part.bounds
+    if table.start is not None:
+        top, left = table.start
+    else:
+        top += part.header_rows
+    return header, _grid(_cell_array(rows, len(header)), top, left, scan.result())
+
+
+def _below(part: _TablePart, grid: Grid) -> Grid | None:
+    """The Table's columns under it, to the end of the sheet's used range."""
+    _, left, bottom, right = part.bounds
     used_bottom = grid.top + grid.cells.shape[0] - 1
-    below = grid.region(bottom + 1, left, used_bottom, right) if used_bottom > bottom else None
-    return table_raw(
-        source.sheet,
-        source.describe(),
-        grid.region(top, left, bottom, right),
-        header_rows=part.header_rows,
-        totals_rows=part.totals_rows,
-        column_names=list(part.columns),
-        below=below,
-    )
+    return grid.region(bottom + 1, left, used_bottom, right) if used_bottom > bottom else None
 
 
 def _load_sheet(
     path: Path,
     workbook: CalamineWorkbook,
     sheet_name: str,
-    scan: Scan,
+    scan: Future[Scan],
 ) -> Grid:
-    """A worksheet's used range as a ``Grid``, error cells and percent flags in place."""
+    """A worksheet's used range as a ``Grid``, error cells and percent flags in place.
+
+    calamine parses while the scan of the same sheet runs on the other thread;
+    its result is awaited only once the cells are in.
+    """
     try:
         sheet = workbook.get_sheet_by_name(sheet_name)
         rows = sheet.to_python() if sheet.start is not None else []
@@ -201,10 +228,15 @@ def _load_sheet(
     top, left = sheet.start if sheet.start is not None else (0, 0)
     cells = _cell_array(rows, max((len(row) for row in rows[:1]), default=0))
     del rows
-    errors, percent_cells = scan
-    _place_errors(cells, top, left, errors)
+    return _grid(cells, top, left, scan.result())
+
+
+def _grid(cells: np.ndarray, top: int, left: int, scan: Scan) -> Grid:
+    """Cells whose top-left is worksheet (top, left), with the scan's error cells and
+    percent flags placed."""
+    _place_errors(cells, top, left, scan.errors)
     percent = np.zeros(cells.shape, dtype=bool)
-    _place_flags(percent, top, left, percent_cells)
+    _place_flags(percent, top, left, scan.percent)
     return Grid(cells, top, left, percent)
 
 
@@ -487,7 +519,21 @@ _CELL_CLOSE = re.compile(rb"</(?:\w+:)?c>")
 _CHUNK = 1 << 22
 _OVERLAP = 512  # longer than any cell's opening tag
 
-Scan = tuple[list[tuple[int, int, str]], np.ndarray]
+
+@dataclass(frozen=True)
+class Scan:
+    """What the byte search of a worksheet part found: 0-based ``(row, column, text)``
+    of each error cell, an (n, 2) array of 0-based (row, column) of each
+    percent-formatted cell, and the last row of the sheet's ``<dimension>`` (its
+    used range as the writer saw it; None when the part has none)."""
+
+    errors: list[tuple[int, int, str]]
+    percent: np.ndarray
+    last_row: int | None
+
+
+_NOTHING = Scan([], np.empty((0, 2), dtype=np.int64), None)
+_DIMENSION = re.compile(rb"""<(?:\w+:)?dimension\b[^>]*?\bref=["'][^"']*?([0-9]+)["']""")
 
 
 @dataclass(frozen=True)
@@ -546,18 +592,18 @@ def _find_all(buffer: bytes, marks: tuple[bytes, ...], start: int, stop: int) ->
 
 
 def _scan_cells(archive: zipfile.ZipFile, part: str | None, percent_styles: frozenset[int]) -> Scan:
-    """0-based ``(row, column, text)`` of every error cell and ``(row, column)`` of every
-    percent-formatted cell of a worksheet part."""
+    """Error cells, percent-formatted cells and the declared used range of a worksheet part."""
     if part is None:
-        return [], np.empty((0, 2), dtype=np.int64)
+        return _NOTHING
     errors: list[tuple[int, int, str]] = []
     percent: list[tuple[bytes, bytes]] = []
     try:
-        _scan(archive, part, errors, percent, _StyleMarks.of(percent_styles))
+        head = _scan(archive, part, errors, percent, _StyleMarks.of(percent_styles))
     except (KeyError, zipfile.BadZipFile, OSError, EOFError):
-        # calamine read the sheet; a part we cannot scan has nothing to add
-        return [], np.empty((0, 2), dtype=np.int64)
-    return errors, _positions(percent)
+        return _NOTHING  # calamine read the sheet; a part we cannot scan has nothing to add
+    dimension = _DIMENSION.search(head)
+    last_row = int(dimension.group(1)) - 1 if dimension is not None else None
+    return Scan(errors, _positions(percent), last_row)
 
 
 def _positions(references: list[tuple[bytes, bytes]]) -> np.ndarray:
@@ -577,7 +623,10 @@ def _scan(
     errors: list[tuple[int, int, str]],
     percent: list[tuple[bytes, bytes]],
     styled: _StyleMarks | None,
-) -> None:
+) -> bytes:
+    """Fill ``errors`` and ``percent``; return the part's first bytes (its
+    ``<dimension>`` is there, before ``<sheetData>``)."""
+    head = b""
     buffer = b""
     scanned = 0  # bytes at the start of ``buffer`` kept as context, already searched
     styled_from = 0  # where the search for styled cells goes on
@@ -585,6 +634,8 @@ def _scan(
         while True:
             chunk = stream.read(_CHUNK)
             final = not chunk
+            if not head:
+                head = chunk[:4096]
             buffer += chunk
             # Leave the last bytes for the next round: a mark may be cut in two.
             limit = len(buffer) if final else max(len(buffer) - _OVERLAP, scanned)
@@ -617,7 +668,7 @@ def _scan(
             if styled is not None:
                 percent.extend(styled.cells(buffer, styled_from, cut))
             if final:
-                return
+                return head
             keep_from = max(min(resume - _OVERLAP, cut), 0)
             scanned = resume - keep_from
             styled_from = cut - keep_from
