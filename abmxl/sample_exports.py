@@ -160,7 +160,7 @@ def _salesforce(money: Formatter, dates: str) -> dict[str, tuple[str, _Columns, 
     titles = [["Salesforce report"], ["Filtered By: Show All"], [None]]
     return {
         "Accounts": ("Target Accounts", accounts, titles),
-        "Opportunities": ("Opportunity Pipeline", with_dates(opportunities), titles),
+        "Opportunities": ("Sales Pipeline", with_dates(opportunities), titles),
         "Engagement": ("Activities", with_dates(_SF_ENGAGEMENT), titles),
     }
 
@@ -307,7 +307,7 @@ def export_tables(tables: dict[str, pd.DataFrame], crm: str) -> dict[str, Export
     >>> from abmxl.sample import generate
     >>> export = export_tables(generate(5, seed=1), "salesforce")["Opportunities"]
     >>> export.sheet, export.header_known, export.cells.iloc[3, :4].tolist()
-    ('Opportunity Pipeline', False, ['Opportunity ID', 'Account ID', 'Type', 'Stage'])
+    ('Sales Pipeline', False, ['Opportunity ID', 'Account ID', 'Type', 'Stage'])
     """
     layouts = _layouts(crm)
     footers = _FOOTERS.get(crm, [])

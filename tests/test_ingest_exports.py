@@ -80,7 +80,7 @@ def test_each_export_refreshes_to_the_clean_numbers(sample, clean_summary, crm: 
     if crm.startswith("salesforce"):
         assert "total row" in problems and "not a data row" in problems
         sources = summary.inputs.set_index("Input")["Source"]
-        assert sources["Opportunities"] == "sheet Opportunity Pipeline, header row 4"
+        assert sources["Opportunities"] == "sheet Sales Pipeline, header row 4"
 
 
 def test_exports_really_are_written_the_crm_way(sample) -> None:
@@ -173,11 +173,6 @@ def test_reordering_titles_and_synonyms_never_change_a_number(disguise) -> None:
 # --- end to end: the exports in a real workbook ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="needs the pipeline reader: plain ranges handed over with header_known=False "
-    "and sheet synonyms (Deals, Companies); the engine side is tested above",
-    strict=False,
-)
 @pytest.mark.parametrize("crm", ["salesforce", "hubspot"])
 def test_export_workbook_refreshes_end_to_end(tmp_path: Path, sample, clean_summary, crm) -> None:
     import xlsxwriter
