@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+# The models attribution_shares knows, in the order the Attribution table lists them.
+from abmxl.metrics.attribution import ATTRIBUTION_MODELS
+
 ColumnKind = Literal["id", "text", "number", "date", "yn"]
 
 
@@ -184,16 +187,6 @@ DEFAULT_SETTINGS: dict[str, float | str | None] = {
     "attribution_half_life_days": 30.0,
     "attribution_model": "w_shaped",
 }
-
-ATTRIBUTION_MODELS = (
-    "first",
-    "last",
-    "linear",
-    "u_shaped",
-    "w_shaped",
-    "time_decay",
-    "weighted",
-)
 
 # The words a text setting accepts (matched ignoring case; ``date_order`` is
 # compared in upper case, the others in lower case).
