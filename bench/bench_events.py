@@ -4,7 +4,9 @@ The engaged date needs the score as of every event's day: one sort by
 (account, day), two ``searchsorted`` and per-account prefix sums (see
 ``abmxl/engine/events/stage_dates.py``). The yardstick is what the refresh
 already does with the same events: one ``engagement_scores`` call (a window
-mask and a ``bincount``). Spikes are two masked ``bincount``s.
+mask and a ``bincount``). Spikes are two masked ``bincount``s. The yardstick
+sums only the events of its 90-day window (an eighth of the two years here);
+the engaged date has to look at every event up to as_of, sorted.
 """
 
 from __future__ import annotations
