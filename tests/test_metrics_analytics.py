@@ -154,6 +154,10 @@ def test_tier_reason_spec_examples(args, expected):
     assert tier_reason(*args) == expected
 
 
+def test_tier_reason_of_no_accounts_is_empty():
+    assert tier_reason([], [], [], []).shape == (0,)
+
+
 def test_tier_reason_override_and_arrays():
     assert tier_reason(85, 70, 12, 150000, tier_override=2) == "Tier 2: tier_override"
     got = tier_reason([85, 85], [70, 70], [12, 12], [150000, 150000], tier_override=[None, 0])

@@ -241,35 +241,76 @@ def _period(name: str, value: Any) -> float:
     return float(number)
 
 
-def _formatted(values: NDArray[np.float64]) -> NDArray[np.object_]:
-    """Numbers as text: thousands separators, at most one decimal (150,000; 10.7)."""
-    levels, inverse = np.unique(np.nan_to_num(values, nan=0.0), return_inverse=True)
-    texts = np.array(
-        [f"{x:,.1f}".removesuffix(".0").replace("-0", "0") if x != 0 else "0" for x in levels],
-        dtype=object,
-    )
-    return texts[inverse].reshape(values.shape)
+def _number_text(x: float) -> str:
+    text = f"{x:,.1f}".removesuffix(".0")
+    return "0" if text == "-0" else text
 
 
 def _condition(
-    name: str, value: NDArray[np.float64], threshold: NDArray[np.float64], met: NDArray[np.bool_]
+    name: str, value: NDArray[np.float64], threshold: NDArray[np.float64]
 ) -> NDArray[np.object_]:
-    """``name value >= threshold`` where met, ``name value < threshold`` where not."""
-    return (
-        name
-        + " "
-        + _formatted(value)
-        + np.where(met, " >= ", " < ").astype(object)
-        + _formatted(threshold)
+    """``name value >= threshold`` or ``name value < threshold`` per element.
+
+    Each distinct (value, threshold) pair is formatted once; a missing value
+    shows as 0 (it counts as 0).
+    """
+    value, threshold = np.broadcast_arrays(np.nan_to_num(value, nan=0.0), threshold)
+    # One key per pair (value + i threshold): np.unique of complex numbers is one sort.
+    levels, inverse = np.unique((value + 1j * threshold).ravel(), return_inverse=True)
+    texts = np.array(
+        [
+            f"{name} {_number_text(v)} {'>=' if v >= t else '<'} {_number_text(t)}"
+            for v, t in zip(levels.real.tolist(), levels.imag.tolist(), strict=True)
+        ],
+        dtype=object,
     )
+    return texts[inverse.ravel()].reshape(value.shape)
 
 
-def _listed(parts: list[tuple[NDArray[np.object_], NDArray[np.bool_]]]) -> NDArray[np.object_]:
-    """The parts whose mask is True, joined by ``", "``."""
-    joined = np.full(parts[0][0].shape, "", dtype=object)
-    for text, keep in parts:
-        joined = joined + np.where(keep, ", " + text, "")
-    return np.array([s[2:] for s in joined.ravel()], dtype=object).reshape(joined.shape)
+def _reason_parts(tier: int, intent_ok: bool, engaged: bool, acv1: bool, acv2: bool) -> list[str]:
+    """The reason of one pattern of met conditions, as literal text and condition names."""
+    met = {"intent": intent_ok, "engagement": engaged, "acv1": acv1, "acv2": acv2}
+
+    def listed(names: list[str]) -> list[str]:
+        out: list[str] = []
+        for name in names:
+            out += [", ", name] if out else [name]
+        return out
+
+    if tier == 1:
+        return ["Tier 1: ", *listed(["fit", "intent", "engagement", "acv1"])]
+    if tier == 2:
+        shown = ["fit", *[n for n in ("intent", "engagement") if met[n]], "acv2"]
+        failed = [n for n in ("intent", "engagement", "acv1") if not met[n]]
+        return ["Tier 2: ", *listed(shown), "; not Tier 1: ", *listed(failed)]
+    if tier == 3:
+        failed = [] if intent_ok or engaged else ["intent", "engagement"]
+        failed += [] if acv2 else ["acv2"]
+        return ["Tier 3: ", "fit", "; not Tier 2: ", *listed(failed)]
+    return ["Untiered: ", "fit"]
+
+
+def _assemble(
+    pattern: NDArray[np.int64], flags: NDArray[np.bool_], texts: dict[str, NDArray[np.object_]]
+) -> NDArray[np.object_]:
+    """Join each account's reason from its pattern's parts.
+
+    One pass per distinct pattern of (tier, conditions met), at most 64; each
+    joins whole arrays of the accounts with that pattern, never one account.
+    """
+    out = np.empty(pattern.shape, dtype=object)
+    if pattern.size == 0:
+        return out
+    order = np.argsort(pattern, kind="stable")
+    _, starts = np.unique(pattern[order], return_index=True)
+    for start, stop in zip(starts, [*starts[1:], order.size], strict=True):
+        members = order[start:stop]
+        tier, *met = flags[members[0]]
+        text: Any = ""
+        for part in _reason_parts(int(tier), *map(bool, met)):
+            text = text + (texts[part][members] if part in texts else part)
+        out[members] = text
+    return out
 
 
 def tier_reason(
@@ -363,43 +404,24 @@ def tier_reason(
         np.nan_to_num(v[k]) for k in ("intent_score", "engagement_score", "expected_acv")
     )
     tiers = np.broadcast_to(np.asarray(tiers), shape)
-    fit_ok = fit >= v["fit_min"]
     intent_ok = intent >= v["intent_min"]
     engaged = engagement >= v["engagement_min"]
     acv1 = acv >= v["acv_tier1"]
     acv2 = acv >= v["acv_tier2"]
-    fit_text = _condition("fit", fit, v["fit_min"], fit_ok)
-    intent_text = _condition("intent", intent, v["intent_min"], intent_ok)
-    engagement_text = _condition("engagement", engagement, v["engagement_min"], engaged)
-    acv1_text = _condition("ACV", acv, v["acv_tier1"], acv1)
-    acv2_text = _condition("ACV", acv, v["acv_tier2"], acv2)
-    always = np.ones(shape, dtype=bool)
-
-    tier1 = "Tier 1: " + _listed(
-        [(fit_text, always), (intent_text, always), (engagement_text, always), (acv1_text, always)]
+    texts = {
+        "fit": _condition("fit", fit, v["fit_min"]),
+        "intent": _condition("intent", intent, v["intent_min"]),
+        "engagement": _condition("engagement", engagement, v["engagement_min"]),
+        "acv1": _condition("ACV", acv, v["acv_tier1"]),
+        "acv2": _condition("ACV", acv, v["acv_tier2"]),
+    }
+    flags = np.stack([tiers.astype(np.int64), intent_ok, engaged, acv1, acv2], axis=-1)
+    pattern = flags @ np.array([16, 8, 4, 2, 1])
+    reason = _assemble(
+        pattern.ravel(), flags.reshape(-1, 5), {k: t.ravel() for k, t in texts.items()}
     )
-    tier2 = (
-        "Tier 2: "
-        + _listed(
-            [
-                (fit_text, always),
-                (intent_text, intent_ok),
-                (engagement_text, engaged),
-                (acv2_text, always),
-            ]
-        )
-        + "; not Tier 1: "
-        + _listed([(intent_text, ~intent_ok), (engagement_text, ~engaged), (acv1_text, ~acv1)])
-    )
-    signal = intent_ok | engaged
-    tier3 = (
-        "Tier 3: " + fit_text + "; not Tier 2: "
-        + _listed([(intent_text, ~signal), (engagement_text, ~signal), (acv2_text, ~acv2)])
-    )  # fmt: skip
-    untiered = np.where(np.isnan(fit), "Untiered: no fit score", "Untiered: " + fit_text)
-    reason = np.select(
-        [tiers == 1, tiers == 2, tiers == 3], [tier1, tier2, tier3], default=untiered
-    ).astype(object)
+    reason = reason.reshape(shape)
+    reason[np.isnan(fit)] = "Untiered: no fit score"
     names = np.array(["Untiered", "Tier 1", "Tier 2", "Tier 3"], dtype=object)
     overridden = ~np.isnan(override) & np.isin(override, [0, 1, 2, 3])
     if overridden.any():

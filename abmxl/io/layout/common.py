@@ -34,7 +34,7 @@ KPIS_ROW = RATES_ROW + 9
 RIGHT_COL = 9  # FunnelLift, StageVelocity, Inputs and DataIssues sit right of the
 # funnel (column J), so their long texts get wide columns of their own.
 VELOCITY_ROW = 34
-ISSUES_COL = RIGHT_COL
+ISSUES_COL = RIGHT_COL  # Inputs and DataIssues below StageVelocity
 
 INPUTS_COLUMNS = ("Input", "Source", "Rows read", "Rows skipped", "Columns")
 

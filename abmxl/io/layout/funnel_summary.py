@@ -17,8 +17,8 @@ in column J)::
     A44       FunnelKPIs       (KPI label first, then the key)
     J7        FunnelLift       (25 rows: targets against non-targets)
     J34       StageVelocity    (26 rows)
-    J62       Inputs           (one row per input, when the reader says)
-    J62+      DataIssues       (below Inputs; one row per skipped or repaired row)
+    J63       Inputs           (one row per input, when the reader says)
+    J63+      DataIssues       (below Inputs; one row per skipped or repaired row)
 
 Columns D:H of rows 1-5 hold no values, so a Refresh button the template
 places there never covers a number. The sheet prints landscape on one page.
@@ -47,6 +47,7 @@ from abmxl.io.layout.common import (
     FUNNEL_CHART,
     INPUTS_COLUMNS,
     INPUTS_TABLE,
+    ISSUES_COL,
     ISSUES_TABLE,
     KPIS_ROW,
     KPIS_TABLE,
@@ -133,26 +134,26 @@ def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
                 VELOCITY_FORMATS,
             )
         )
-        next_row = row + len(velocity) + 2
+    # Inputs and DataIssues: the analyst's part, below StageVelocity (placed
+    # further right they made the printed page too wide to read on a slide).
+    next_row = VELOCITY_ROW + (len(summary.velocity) if summary.velocity is not None else 0) + 3
     if summary.inputs is not None:
         inputs = summary.inputs
         header = [c for c in INPUTS_COLUMNS if c in inputs.columns] or list(inputs.columns)
-        row = next_row + 1
-        cells.append(Cell(row - 1, RIGHT_COL, "Inputs: where each table was read", bold=True))
-        tables.append(Table(INPUTS_TABLE, row, RIGHT_COL, header, table_rows(inputs, header)))
-        next_row = row + max(len(inputs), 1) + 2
+        cells.append(Cell(next_row - 1, ISSUES_COL, "Inputs: where each table was read", bold=True))
+        tables.append(Table(INPUTS_TABLE, next_row, ISSUES_COL, header, table_rows(inputs, header)))
+        next_row += max(len(inputs), 1) + 3
 
     issue_rows = table_rows(summary.issues, list(ISSUE_COLUMNS))
-    issues_row = next_row + 1
     cells.append(
         Cell(
-            issues_row - 1,
-            RIGHT_COL,
+            next_row - 1,
+            ISSUES_COL,
             "Data issues: input rows that were skipped or repaired",
             bold=True,
         )
     )
-    tables.append(Table(ISSUES_TABLE, issues_row, RIGHT_COL, list(ISSUE_COLUMNS), issue_rows))
+    tables.append(Table(ISSUES_TABLE, next_row, ISSUES_COL, list(ISSUE_COLUMNS), issue_rows))
 
     return SheetContent(
         name=FUNNEL_SUMMARY_SHEET,
