@@ -27,7 +27,14 @@ def _texts(sheet) -> list[str]:
 def test_tables_chart_and_print_setup():
     sheet = funnel_summary_sheet(_summary())
     names = [t.name for t in sheet.tables]
-    assert names == ["FunnelStages", "FunnelKPIs", "FunnelLift", "StageVelocity", "DataIssues"]
+    assert names == [
+        "FunnelStages",
+        "FunnelKPIs",
+        "FunnelLift",
+        "StageVelocity",
+        "Inputs",
+        "DataIssues",
+    ]
     kpis = next(t for t in sheet.tables if t.name == "FunnelKPIs")
     assert list(kpis.header[:2]) == ["KPI", "Key"]  # readable label first
     assert kpis.rows[0][:2] == ("Target accounts", "target_accounts")
