@@ -590,3 +590,23 @@ def test_percent_styles_follow_cell_xfs_to_number_formats(tmp_path: Path) -> Non
     assert raw.percent is not None
     assert raw.percent.loc[2].tolist() == [False, True, True, True, False, False, True]
     assert not raw.percent.loc[1].any()
+
+
+def test_a_table_calamine_cannot_name_is_cut_out_of_its_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Table's part is the authority: when calamine knows the Table under another
+    name (its `name` differs from its `displayName`), the reader cuts it from the sheet
+    and gets the same cells, totals row left out."""
+    from tests.books import export_book
+
+    path = export_book(tmp_path / "exports.xlsx")
+    expected = read_tables(path)["Opportunities"]
+    monkeypatch.setattr(reader.CalamineWorkbook, "table_names", property(lambda self: []))
+    cut = read_tables(path)["Opportunities"]
+    assert cut.source == expected.source == "Table Deals on sheet Pipeline"
+    assert list(cut.frame.columns) == list(expected.frame.columns)
+    assert cut.frame.to_numpy().tolist() == expected.frame.to_numpy().tolist()
+    assert cut.frame.index.tolist() == [2, 3]
+    assert cut.rows_below == expected.rows_below == (5, 2)
+    pd.testing.assert_frame_equal(cut.percent, expected.percent)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from abmxl.engine.sources import INPUTS, BookInventory, Source, TableInfo, find_sources
 from abmxl.schema import SHEET_SYNONYMS, name_key
@@ -111,3 +113,27 @@ def test_source_descriptions_for_the_inputs_table() -> None:
 )
 def test_name_key(left: str, right: str) -> None:
     assert name_key(left) == name_key(right)
+
+
+@given(
+    data=st.data(),
+    input_name=st.sampled_from(sorted(SHEET_SYNONYMS)),
+    as_table=st.booleans(),
+)
+def test_decorated_synonyms_are_found(data, input_name: str, as_table: bool) -> None:
+    """Any synonym, in any case, with spaces, underscores and hyphens added or
+    dropped, on a sheet or as a Table among unrelated sheets, finds its input."""
+    synonym = data.draw(st.sampled_from(SHEET_SYNONYMS[input_name]))
+    decorated = "".join(
+        data.draw(st.sampled_from([ch.upper(), ch.lower()]))
+        + data.draw(st.sampled_from(["", "", " ", "_", "-"]))
+        for ch in synonym.replace(" ", "")
+    )
+    others = ("Start here", "Notes")
+    if as_table:
+        book = BookInventory((*others, "Data"), (T(decorated, "Data"), T("Other", "Data")))
+        expected = Source(input_name, "Data", decorated)
+    else:
+        book = BookInventory((*others, decorated))
+        expected = Source(input_name, decorated)
+    assert find_sources(book) == {input_name: expected}

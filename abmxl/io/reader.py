@@ -137,6 +137,7 @@ def read_book(path: PathLike, *, progress: Callable[[str], None] | None = None) 
         sources = find_sources(inventory)
         needed = list(dict.fromkeys(source.sheet for source in sources.values()))
         percent_styles = _percent_styles(archive)
+        calamine_tables = set(workbook.table_names or [])
         # Error cells and percent formats are found in the XML on a second thread
         # while calamine, which releases the GIL, parses the sheets.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="abmxl-scan") as scanner:
@@ -163,7 +164,12 @@ def read_book(path: PathLike, *, progress: Callable[[str], None] | None = None) 
                     )
                 else:
                     part = package.table(source.table)
-                    header, body = _load_table(path, workbook, source, part, scans[source.sheet])
+                    if source.table in calamine_tables:
+                        header, body = _load_table(
+                            path, workbook, source, part, scans[source.sheet]
+                        )
+                    else:  # a Table calamine names otherwise: cut it out of its sheet
+                        header, body = _cut_table(part, sheet_grid(source.sheet))
                     below = None
                     _, _, bottom, _ = part.bounds
                     last_row = scans[source.sheet].result().last_row
@@ -197,6 +203,17 @@ def _load_table(
     else:
         top += part.header_rows
     return header, _grid(_cell_array(rows, len(header)), top, left, scan.result())
+
+
+def _cut_table(part: _TablePart, grid: Grid) -> tuple[list[object], Grid]:
+    """A Table's header and body cut out of its sheet by the bounds its part gives."""
+    top, left, bottom, right = part.bounds
+    if part.header_rows:
+        header = list(grid.region(top, left, top, right).cells[0])
+    else:
+        header = list(part.columns)
+    body = grid.region(top + part.header_rows, left, bottom - part.totals_rows, right)
+    return header, body
 
 
 def _below(part: _TablePart, grid: Grid) -> Grid | None:
