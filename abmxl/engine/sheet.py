@@ -136,6 +136,8 @@ class InputSheet:
         reading = reading or Reading()
         self._footers = footers
         self.log, self.name, self.spec, self.reading = log, spec.name, spec, reading
+        # The worksheet (or CSV file) the rows are on; DataIssues show it (IssueLog.sheets).
+        self.sheet = raw.sheet if raw is not None else spec.name
         self.header: dict[str, str] = {}
         self.raw: dict[str, np.ndarray] = {}
         self.text: dict[str, TextColumn] = {}
