@@ -132,4 +132,11 @@ def test_column_map_issues_name_the_map_s_worksheet() -> None:
         "ColumnMap": RawTable("Config", column_map),
     }
     issues = build_summary(tables, today=TODAY).issues
-    assert issues[["Sheet", "Row", "Column"]].values.tolist() == [["Config", 8, "header"]]
+    assert issues[["Sheet", "Row", "Column", "Problem"]].values.tolist() == [
+        [
+            "Config",
+            8,
+            "header",
+            "no header 'Forecast Category' in Opportunities (sheet Deals sheet)",
+        ]
+    ]
