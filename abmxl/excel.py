@@ -30,6 +30,7 @@ from abmxl.io.content import SheetContent, Table
 from abmxl.io.rawtable import Grid, range_raw, table_raw
 from abmxl.io.reader import CellError, is_percent_format
 from abmxl.io.xlwings_charts import add_chart, apply_print_setup
+from abmxl.schema import OUTPUT_SHEETS
 from abmxl.template import LITE_BUTTON
 
 ALERT_TITLE = "abmxl: Refresh funnel"
@@ -285,7 +286,8 @@ def _mark_percent(
 def render_sheet(book: xw.Book, content: SheetContent) -> None:
     """Draw one output sheet: clear what the last refresh wrote, then write ``content``.
 
-    The sheet is created (at the end) when missing. Shapes and buttons on it
+    The sheet is created when missing (after the output sheet before it, else at
+    the end). Shapes and buttons on it
     stay; tables are removed by deleting their cells, charts of the same name
     are deleted.
     """
@@ -313,10 +315,18 @@ def render_sheet(book: xw.Book, content: SheetContent) -> None:
 
 
 def _output_sheet(book: xw.Book, name: str) -> xw.Sheet:
-    for sheet in book.sheets:
-        if sheet.name.casefold() == name.casefold():
-            return sheet
-    return book.sheets.add(name=name, after=book.sheets[len(book.sheets) - 1])
+    """The output sheet ``name``; a missing one is added right after the output sheet
+    before it (``schema.OUTPUT_SHEETS`` order: an older book without Trends gets it
+    after Funnel Summary), or at the end when there is none."""
+    sheets = {sheet.name.casefold(): sheet for sheet in book.sheets}
+    if name.casefold() in sheets:
+        return sheets[name.casefold()]
+    earlier = OUTPUT_SHEETS[: OUTPUT_SHEETS.index(name)] if name in OUTPUT_SHEETS else ()
+    anchor = next(
+        (sheets[other.casefold()] for other in reversed(earlier) if other.casefold() in sheets),
+        book.sheets[len(book.sheets) - 1],
+    )
+    return book.sheets.add(name=name, after=anchor)
 
 
 def _clear(sheet: xw.Sheet, content: SheetContent) -> None:

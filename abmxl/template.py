@@ -47,9 +47,9 @@ CONF_SHEET = "xlwings.conf"
 
 SHEET_ORDER: tuple[str, ...] = (
     START_SHEET,
-    schema.FUNNEL_SUMMARY_SHEET,
-    schema.ACCOUNT_SCORES_SHEET,
+    *schema.OUTPUT_SHEETS,
     *schema.INPUT_SHEETS,
+    *schema.MAPPING_SHEETS,
     CALCULATOR_SHEET,
     CONF_SHEET,
 )
@@ -220,7 +220,8 @@ def build_workbook(
         spec's canonical columns, as ``abmxl.sample.generate`` returns them;
         columns beyond the spec's are written after them. A sheet not given
         gets an empty table, except Settings and ChannelWeights, which get the
-        spec's defaults.
+        spec's defaults. ``ColumnMap`` and ``ValueMap`` frames (their spec's
+        columns) fill those Tables.
     vba : bool
         With the VBA project and the Form-control buttons (``.xlsm``); without,
         a plain ``.xlsx`` for xlwings Lite or for reading only.
@@ -249,7 +250,7 @@ def build_workbook(
         kind = "a macro workbook" if vba else "a workbook without macros"
         raise ValueError(f"{path.name}: {kind} must be named {wanted}")
     data = dict(data or {})
-    unknown = sorted(set(data) - set(schema.INPUT_SHEETS))
+    unknown = sorted(set(data) - set(schema.READ_SHEETS))
     if unknown:
         raise ValueError(f"no input sheet named {', '.join(map(repr, unknown))}")
 
@@ -282,6 +283,8 @@ def build_workbook(
     _write_start_sheet(sheets[START_SHEET], formats, vba=vba)
     _write_funnel_summary(sheets[schema.FUNNEL_SUMMARY_SHEET], formats, vba=vba)
     _write_account_scores(sheets[schema.ACCOUNT_SCORES_SHEET], formats)
+    for name, what in _OUTPUT_PLACEHOLDERS.items():
+        _write_output_placeholder(sheets[name], what, formats)
     dropdowns = _dropdowns()
     for name, spec in schema.INPUT_SHEETS.items():
         frame = data.get(name)
@@ -295,6 +298,8 @@ def build_workbook(
             _write_export_sheet(sheets[name], spec.name, frame, formats)
         else:
             _write_input_sheet(sheets[name], spec, frame, formats, dropdowns)
+    for name, spec in schema.MAPPING_SHEETS.items():
+        _write_mapping_sheet(sheets[name], spec, data.get(name), formats)
     _write_calculator(sheets[CALCULATOR_SHEET], formats, vba=vba)
     _write_conf_sheet(sheets[CONF_SHEET], formats)
     sheets[START_SHEET].activate()
@@ -630,12 +635,19 @@ def _write_start_sheet(sheet: Worksheet, formats: _Formats, *, vba: bool) -> Non
             "defaults are already filled in. Leave as_of blank to measure as of today.",
             p,
         ),
+        (
+            "Headers or values your CRM names its own way: map them on ColumnMap "
+            "(Opportunities | status | Forecast Category) and ValueMap (Opportunities | "
+            "status | Closed - Signed | Won) instead of editing the export.",
+            p,
+        ),
         ("", p),
         ("2. Refresh", h),
         (button, p),
         (
             "It reads the input sheets, computes each account's engagement, tier and funnel "
-            "stage, and rewrites the Funnel Summary and Account Scores sheets. It never "
+            "stage, and rewrites the Funnel Summary, Trends, Attribution and Account Scores "
+            "sheets. It never "
             "changes your input sheets. Rows it had to skip or repair are listed with the "
             "reason in the Data issues table of Funnel Summary (from column J).",
             p,
@@ -754,6 +766,113 @@ def _write_account_scores(sheet: Worksheet, formats: _Formats) -> None:
         0, 0, "Empty until you press Refresh funnel: one row per account.", formats.muted
     )
     sheet.set_column(0, 0, 56)
+
+
+_OUTPUT_PLACEHOLDERS = {
+    schema.TRENDS_SHEET: "the funnel per period and what changed since the last one.",
+    schema.ATTRIBUTION_SHEET: "pipeline and revenue by channel under each attribution model.",
+}
+
+
+def _write_output_placeholder(sheet: Worksheet, what: str, formats: _Formats) -> None:
+    """An empty output sheet in its place, so a refresh fills it where it stands."""
+    sheet.write_string(0, 0, f"Empty until you press Refresh funnel: {what}", formats.muted)
+    sheet.set_column(0, 0, 30)
+
+
+# -- the mapping sheets (ingest.md sections 3 and 4) ------------------------------------
+
+MAPPING_NOTES: dict[str, str] = {
+    schema.COLUMN_MAP.name: (
+        "ColumnMap: when an export names a column its own way, one row maps it: the input "
+        "sheet, abmxl's column and your header, e.g. Opportunities | status | Forecast "
+        "Category (abmxl's columns of each input are listed on the right)."
+    ),
+    schema.VALUE_MAP.name: (
+        "ValueMap: when your CRM writes its own statuses, types or channels, one row says "
+        "what one means, e.g. Opportunities | status | Closed - Signed | Won (means: "
+        "Won/Lost/Open, New Business/Renewal/Expansion, or a ChannelWeights channel)."
+    ),
+}
+_MAPPING_WIDTHS = {"sheet": 18.0, "column": 18.0, "header": 28.0, "value": 28.0, "means": 18.0}
+# The ValueMap columns a row can map (abmxl.engine.ingest.maps), and their meanings.
+_VALUE_MAP_SHEETS = ["Opportunities", "Engagement", "Spend"]
+_VALUE_MAP_COLUMNS = ["status", "type", "channel"]
+_VALUE_MAP_MEANINGS = ["Won", "Lost", "Open", schema.NEW_BUSINESS, schema.RENEWAL, schema.EXPANSION]
+
+
+def _write_mapping_sheet(
+    sheet: Worksheet, spec: schema.SheetSpec, frame: pd.DataFrame | None, formats: _Formats
+) -> None:
+    """ColumnMap or ValueMap: one explaining line, then an Excel Table named like the
+    sheet (header on row 2) with dropdowns for ``sheet`` and ``column``."""
+    header = [column.name for column in spec.columns]
+    rows = [] if frame is None else frame[header].astype(object).to_numpy().tolist()
+    sheet.write_string(0, 0, MAPPING_NOTES[spec.name], formats.muted)
+    sheet.freeze_panes(2, 0)
+    for col, name in enumerate(header):
+        sheet.set_column(col, col, _MAPPING_WIDTHS[name], formats.text)
+    sheet.add_table(
+        1,
+        0,
+        1 + max(len(rows), 1),
+        len(header) - 1,
+        {
+            "name": spec.name,
+            "style": "Table Style Medium 2",
+            "columns": [{"header": name} for name in header],
+        },
+    )
+    for row, values in enumerate(rows, start=2):
+        for col, value in enumerate(values):
+            if value is not None and not (isinstance(value, float) and math.isnan(value)):
+                sheet.write_string(row, col, str(value), formats.text)
+    warn = {"validate": "list", "error_type": "warning", "error_title": "Unusual value"}
+    suggest = {"validate": "list", "show_error": False}
+    last = EXCEL_MAX_ROWS - 1
+    if spec.name == schema.COLUMN_MAP.name:
+        inputs = list(schema.INPUT_SHEETS)
+        rule = {**warn, "source": inputs, "error_message": "sheet is one of the input sheets."}
+        sheet.data_validation(2, 0, last, 0, rule)
+        sheet.data_validation(2, 1, last, 1, {**suggest, "source": _columns_block(sheet, formats)})
+        return
+    rules = [
+        (_VALUE_MAP_SHEETS, "sheet is Opportunities, Engagement or Spend."),
+        (_VALUE_MAP_COLUMNS, "column is status, type or channel."),
+    ]
+    for col, (source, message) in enumerate(rules):
+        sheet.data_validation(
+            2, col, last, col, {**warn, "source": source, "error_message": message}
+        )
+    means = header.index("means")
+    sheet.data_validation(2, means, last, means, {**suggest, "source": _VALUE_MAP_MEANINGS})
+
+
+_COLUMNS_BLOCK_COL = 5  # column F: abmxl's columns of each input, beside the ColumnMap Table
+
+
+def _columns_block(sheet: Worksheet, formats: _Formats) -> str:
+    """Write each input's canonical columns (one column per input, from F2) and return
+    the dropdown source that lists the columns of the row's ``sheet`` (column A).
+
+    A literal list of every column would pass Excel's 255-character limit; the
+    block also shows the analyst which names ``column`` takes.
+    """
+    first = _COLUMNS_BLOCK_COL
+    longest = max(len(spec.columns) for spec in schema.INPUT_SHEETS.values())
+    for offset, (name, spec) in enumerate(schema.INPUT_SHEETS.items()):
+        col = first + offset
+        sheet.set_column(col, col, max(14.0, len(name) + 4.0))
+        sheet.write_string(1, col, name, formats.bold)
+        for row, column in enumerate(spec.columns, start=2):
+            sheet.write_string(row, col, column.name, formats.muted)
+    last_col = first + len(schema.INPUT_SHEETS) - 1
+    rng = xlsxwriter.utility.xl_range_abs
+    names = rng(1, first, 1, last_col)
+    body = rng(2, first, 1 + longest, last_col)
+    anchor = xlsxwriter.utility.xl_rowcol_to_cell(2, first, row_abs=True, col_abs=True)
+    which = f"MATCH($A3,{names},0)"
+    return f"=OFFSET({anchor},0,{which}-1,COUNTA(INDEX({body},0,{which})),1)"
 
 
 def _excel_literal(value: object) -> str:

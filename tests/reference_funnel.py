@@ -1083,6 +1083,13 @@ def clean_book(tables: dict[str, RawTable | None], today: dt.date) -> Book:
             continue
         surveys.append({"account_id": account_id, "score": int(score_value)})
 
+    # DataIssues' Sheet is the worksheet the row number is on (a Table Deals on
+    # sheet Pipeline is reported as Pipeline), not the input's canonical name.
+    def worksheet(name: str) -> str:
+        table = tables.get(name)
+        return table.sheet if table is not None and table.sheet else name
+
+    issues = {Issue(worksheet(i.sheet), i.row, i.column, i.skipped) for i in issues}
     return Book(
         as_of,
         settings,

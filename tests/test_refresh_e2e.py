@@ -14,11 +14,9 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 import abmxl
-from abmxl.schema import ACCOUNT_SCORES_COLUMNS, SEGMENTS, STAGES
+from abmxl.schema import ACCOUNT_SCORES_COLUMNS, OUTPUT_SHEETS, SEGMENTS, STAGES
 from tests.conftest import TODAY
 from tests.workbook_check import check_workbook
-
-OUTPUT_SHEETS = ("Funnel Summary", "Attribution", "Account Scores")
 
 
 def sheet_rows(book: Path, sheet: str) -> list[list]:

@@ -493,7 +493,10 @@ def clean_book(tables: Mapping[str, RawTable | None], today: dt.date) -> CleanBo
     InputError
         Settings ``as_of`` is filled but is not a date (ingest.md section 6).
     """
-    log = IssueLog()
+    # DataIssues name the worksheet each input was read from (its rows are worksheet rows).
+    log = IssueLog(
+        sheets={name: raw.sheet or name for name, raw in tables.items() if raw is not None}
+    )
     column_map = read_column_map(tables.get(COLUMN_MAP.name))
     value_map = read_value_map(tables.get(VALUE_MAP.name))
     _log_map_issues(log, [*column_map.issues, *value_map.issues])

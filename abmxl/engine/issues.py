@@ -1,7 +1,11 @@
 """DataIssues rows as the cleaning step collects them, and the words it uses.
 
 Every rule that skips, repairs or reports a row adds one part (a rule's rows
-at once, as arrays); ``IssueLog.frame`` sorts them by sheet, row and rule.
+at once, as arrays), naming the input by its canonical name;
+``IssueLog.frame`` sorts them by input, row and rule, and shows each input by
+the worksheet it was read from (``sheets``): a Table ``Deals`` on sheet
+``Pipeline`` is reported as ``Pipeline``, so ``Row`` (a worksheet row) can be
+found.
 """
 
 from __future__ import annotations
@@ -49,8 +53,13 @@ def treated_as_blank(column: str) -> str:
 
 @dataclass
 class IssueLog:
-    """DataIssues rows, collected as column arrays per rule."""
+    """DataIssues rows, collected as column arrays per rule.
 
+    ``sheets`` maps an input's canonical name to the worksheet (or CSV file)
+    it was read from; an input not in it (a missing one) is shown by name.
+    """
+
+    sheets: dict[str, str] = field(default_factory=dict)
     parts: list[tuple[str, np.ndarray, str | None, np.ndarray, str, str]] = field(
         default_factory=list
     )
@@ -84,7 +93,9 @@ class IssueLog:
         row_cells = rows.astype(object)
         row_cells[rows < 0] = None
         columns = {
-            "Sheet": np.repeat(np.array([p[0] for p in self.parts], dtype=object), sizes),
+            "Sheet": np.repeat(
+                np.array([self.sheets.get(p[0], p[0]) for p in self.parts], dtype=object), sizes
+            ),
             "Row": row_cells,
             "Column": np.repeat(np.array([p[2] for p in self.parts], dtype=object), sizes),
             "Value": np.concatenate([p[3].astype(object) for p in self.parts]),

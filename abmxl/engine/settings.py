@@ -169,7 +169,7 @@ def clean_settings(
                 date = parse_dates(cells[i : i + 1], order=words.get("date_order", "auto"))
                 if date.unreadable[0]:
                     raise InputError(
-                        f"as_of in {sheet.name} row {sheet.rows[i]} is {cells[i]!r}, not a date: "
+                        f"as_of in {sheet.sheet} row {sheet.rows[i]} is {cells[i]!r}, not a date: "
                         f"write {DATE_FORMATS_ACCEPTED}, or leave it blank for today"
                     )
                 values[name] = date.values[0].astype("datetime64[D]").item()

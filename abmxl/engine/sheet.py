@@ -136,6 +136,8 @@ class InputSheet:
         reading = reading or Reading()
         self._footers = footers
         self.log, self.name, self.spec, self.reading = log, spec.name, spec, reading
+        # The worksheet (or CSV file) the rows are on; DataIssues show it (IssueLog.sheets).
+        self.sheet = raw.sheet if raw is not None else spec.name
         self.header: dict[str, str] = {}
         self.raw: dict[str, np.ndarray] = {}
         self.text: dict[str, TextColumn] = {}
@@ -251,6 +253,8 @@ class InputSheet:
                 self.name, located.headers[position], "duplicate column", COLUMN_IGNORED
             )
         column_map = self.reading.column_map
+        # Name the worksheet too when the input was found under another name.
+        where = self.name if self.sheet == self.name else f"{self.name} (sheet {self.sheet})"
         for column in located.match.mapped_missing:
             header = column_map.for_sheet(self.name)[column]
             self.log.add(
@@ -258,7 +262,7 @@ class InputSheet:
                 np.array([column_map.rows[(self.name, column)]]),
                 "header",
                 np.array([header], dtype=object),
-                f"no header {header!r} in {self.name}",
+                f"no header {header!r} in {where}",
                 SKIPPED,
             )
 

@@ -173,6 +173,7 @@ def _build(pkg: Package, contents: Sequence[SheetContent]) -> list[str]:
         plan.append((content, entry, existing))
 
     rebuilt_ids: set[int] = set()
+    previous: str | None = None  # a missing sheet goes right after the one written before it
     for content, entry, existing in plan:
         if existing:
             assert entry is not None and entry.part is not None
@@ -180,11 +181,12 @@ def _build(pkg: Package, contents: Sequence[SheetContent]) -> list[str]:
             writer.write(content, entry.part, existing=True)
         else:
             if entry is None:
-                entry = workbook.add_sheet(pkg, content.name)
+                entry = workbook.add_sheet(pkg, content.name, after=previous)
             assert entry.part is not None
             # A new sheet, or a sheet entry whose part was missing: register its type.
             content_types.add(entry.part, CT_WORKSHEET)
             writer.write(content, entry.part, existing=False)
+        previous = content.name
 
     if rebuilt_ids and calc_chain_mentions(pkg, workbook, rebuilt_ids):
         workbook.drop_calc_chain(pkg, content_types)
@@ -219,8 +221,10 @@ def write_sheets(
     contents
         The sheets to (re)build, by name. An existing sheet of that name keeps
         its buttons, shapes, form controls, comments and page setup; its cells,
-        tables and the charts this writer made are rebuilt. Missing sheets are
-        appended to the workbook.
+        tables and the charts this writer made are rebuilt. A missing sheet is
+        inserted right after the sheet of the content before it in
+        ``contents`` (so an older book without Trends gets it after Funnel
+        Summary); the first one, when missing, is appended at the end.
 
     Returns
     -------

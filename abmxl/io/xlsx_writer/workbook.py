@@ -127,8 +127,15 @@ class Workbook:
                 return entry
         return None
 
-    def add_sheet(self, pkg: Package, name: str) -> SheetEntry:
-        """Append a new worksheet entry (its part is written by the caller)."""
+    def add_sheet(self, pkg: Package, name: str, after: str | None = None) -> SheetEntry:
+        """A new worksheet entry (its part is written by the caller).
+
+        It goes right after the sheet named ``after`` when the book has one,
+        else at the end. Inserted among the others, it moves every later
+        sheet one place on: the defined names scoped to a sheet
+        (``localSheetId``) and the book views' ``activeTab``/``firstSheet``
+        count sheets by position, so those at or after it are shifted too.
+        """
         sheets = self.root.find(qn(NS_MAIN, "sheets"))
         if sheets is None:
             raise WorkbookWriteError(f"corrupt workbook ({self.part} has no <sheets>)")
@@ -137,13 +144,36 @@ class Workbook:
         sheet_id = max((s.sheet_id for s in self.sheets), default=0) + 1
         # Declare r: on the element only if the workbook has no prefix for it.
         nsmap = {"r": NS_R} if prefix_of(sheets, NS_R) is None else None
-        element = etree.SubElement(sheets, qn(NS_MAIN, "sheet"), nsmap=nsmap)
+        element = etree.Element(qn(NS_MAIN, "sheet"), nsmap=nsmap)
         element.set("name", name)
         element.set("sheetId", str(sheet_id))
         element.set(qn(NS_R, "id"), rel.id)
+        anchor = self.sheet(after) if after is not None else None
+        position = len(self.sheets) if anchor is None else self.sheets.index(anchor) + 1
+        elements = sheets.findall(qn(NS_MAIN, "sheet"))
+        if position < len(elements):
+            elements[position].addprevious(element)
+            self._shift_positions(position)
+        else:
+            sheets.append(element)
         entry = SheetEntry(name, sheet_id, rel.id, part, REL_WORKSHEET)
-        self.sheets.append(entry)
+        self.sheets.insert(position, entry)
         return entry
+
+    def _shift_positions(self, position: int) -> None:
+        """One more sheet at ``position``: sheet positions at or after it move on by one."""
+        shifted = [
+            (element, "localSheetId") for element in self.root.iter(qn(NS_MAIN, "definedName"))
+        ]
+        shifted += [
+            (view, attribute)
+            for view in self.root.iter(qn(NS_MAIN, "workbookView"))
+            for attribute in ("activeTab", "firstSheet")
+        ]
+        for element, attribute in shifted:
+            text = element.get(attribute)
+            if text is not None and parse_int(text, attribute) >= position:
+                element.set(attribute, str(parse_int(text, attribute) + 1))
 
     def recalculate_on_open(self) -> None:
         """``<calcPr fullCalcOnLoad="1"/>``: Excel recalculates every formula on open.
