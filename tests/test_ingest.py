@@ -626,3 +626,22 @@ def test_column_map_applies_to_settings_too() -> None:
     settings_sheet = table("Settings", ["Param", "value"], [["as_of", "2026-03-31"]])
     summary = summary_of(Settings=settings_sheet, ColumnMap=column_map)
     assert summary.as_of == dt.date(2026, 3, 31) and issues(summary) == []
+
+
+def test_scores_that_all_look_like_fractions_are_reported_not_rescaled() -> None:
+    # A reader that cannot see number formats hands a typed 85 % over as 0.85.
+    summary = summary_of(
+        Accounts=table("Accounts", ["account_id", "fit_score"], [["A1", 0.85], ["A2", 0.4]])
+    )
+    issues = summary.issues
+    row = issues[issues["Problem"].str.startswith("every score is between 0 and 1")]
+    assert row[["Sheet", "Column"]].values.tolist() == [["Accounts", "fit_score"]]
+    assert row["Action"].iloc[0].startswith("read as written")
+    assert summary.kpis.at["target_accounts", "Non-target"] == 2  # used as written: fit < 70
+
+
+def test_whole_scores_of_0_and_1_are_not_reported() -> None:
+    summary = summary_of(
+        Accounts=table("Accounts", ["account_id", "fit_score"], [["A1", 0], ["A2", 1]])
+    )
+    assert not summary.issues["Problem"].str.startswith("every score").any()

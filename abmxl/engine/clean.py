@@ -194,6 +194,13 @@ def _clean_accounts(
             sheet.blank_where((score < 0) | (score > 100), name, f"{name} outside 0-100")
     sheet.blank_not_a_tier("tier_override")
     kept = sheet.kept()
+    for name in ("fit_score", "intent_score"):
+        if name in sheet.parsed and _looks_like_fractions(sheet.parsed[name].values[kept]):
+            # A reader that cannot see number formats (xlwings Lite) hands a typed 85 %
+            # over as 0.85: the numbers are used as written, but never silently.
+            log.add_sheet_issue(
+                sheet.name, sheet.column_label(name), SCORES_AS_FRACTIONS, SCORES_AS_WRITTEN
+            )
     fit = sheet.numbers("fit_score", kept) if has_fit else np.full(len(kept), fit_min)
     override = sheet.numbers("tier_override", kept)
     # A blank fit score is untiered (metrics.tier); say so unless an override sets the tier.
@@ -225,6 +232,18 @@ def _clean_accounts(
     skipped_ids = pd.Index(ids.uniques[skipped_codes], dtype=object).difference(kept_ids)
     index = _AccountIndex(kept_ids, skipped_ids)
     return accounts, index, "expected_acv" in sheet.parsed, sheet.info
+
+
+SCORES_AS_FRACTIONS = "every score is between 0 and 1 (a 0-100 scale was expected)"
+SCORES_AS_WRITTEN = "read as written; if they are percentages, type 85 for 85 % or format as %"
+
+
+def _looks_like_fractions(scores: np.ndarray) -> bool:
+    """0-100 scores that all lie in [0, 1], some strictly inside: 85 % read as 0.85?"""
+    present = scores[np.isfinite(scores)]
+    return bool(present.size) and bool(
+        (present <= 1).all() and ((present > 0) & (present < 1)).any()
+    )
 
 
 def _no_data(sheet: InputSheet, kept: np.ndarray) -> bool:
