@@ -43,6 +43,7 @@ from abmxl.io.content import (
     Table,
 )
 from abmxl.io.layout.common import (
+    CHART_HEIGHT,
     CHART_ROW,
     FUNNEL_CHART,
     INPUTS_COLUMNS,
@@ -62,13 +63,15 @@ from abmxl.io.layout.common import (
     VELOCITY_FORMATS,
     VELOCITY_ROW,
     VELOCITY_TABLE,
+    content_widths,
     kpi_format,
     lift_row_format,
     table_rows,
 )
 from abmxl.schema import FUNNEL_SUMMARY_SHEET, ISSUE_COLUMNS, SEGMENTS, STAGES
 
-_CHART_SEGMENTS = SEGMENTS[1:]  # Tier 1, Tier 2, Tier 3, Non-target
+# All targets, Tier 1, Tier 2, Tier 3, Non-target: the tables' order, left to right
+_CHART_SEGMENTS = SEGMENTS
 
 
 def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
@@ -134,15 +137,16 @@ def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
                 VELOCITY_FORMATS,
             )
         )
-    # Inputs and DataIssues: the analyst's part, below StageVelocity (placed
-    # further right they made the printed page too wide to read on a slide).
+    # Inputs below StageVelocity; DataIssues, the analyst's long list, below
+    # both blocks (see ISSUES_COL), so it never pushes the leader's part apart.
     next_row = VELOCITY_ROW + (len(summary.velocity) if summary.velocity is not None else 0) + 3
     if summary.inputs is not None:
         inputs = summary.inputs
         header = [c for c in INPUTS_COLUMNS if c in inputs.columns] or list(inputs.columns)
-        cells.append(Cell(next_row - 1, ISSUES_COL, "Inputs: where each table was read", bold=True))
-        tables.append(Table(INPUTS_TABLE, next_row, ISSUES_COL, header, table_rows(inputs, header)))
+        cells.append(Cell(next_row - 1, RIGHT_COL, "Inputs: where each table was read", bold=True))
+        tables.append(Table(INPUTS_TABLE, next_row, RIGHT_COL, header, table_rows(inputs, header)))
         next_row += max(len(inputs), 1) + 3
+    next_row = max(next_row, KPIS_ROW + max(len(kpis), 1) + 3)
 
     issue_rows = table_rows(summary.issues, list(ISSUE_COLUMNS))
     cells.append(
@@ -155,23 +159,17 @@ def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
     )
     tables.append(Table(ISSUES_TABLE, next_row, ISSUES_COL, list(ISSUE_COLUMNS), issue_rows))
 
+    widths = content_widths(cells, tables)
+    widths[RIGHT_COL - 1] = max(widths.get(RIGHT_COL - 1, 0), 3)  # the gutter
     return SheetContent(
         name=FUNNEL_SUMMARY_SHEET,
         cells=cells,
         tables=tables,
         charts=[_funnel_chart()],
-        column_widths={
-            0: 44,
-            1: 24,  # FunnelKPIs' key; the refresh time above it
-            **dict.fromkeys(range(2, 8), 13),
-            8: 3,
-            # Right block: Segment/Transition, Measure/Segment, KPI, numbers...
-            RIGHT_COL: 24,
-            RIGHT_COL + 1: 22,
-            RIGHT_COL + 2: 34,
-            **dict.fromkeys(range(RIGHT_COL + 3, RIGHT_COL + 9), 12),
-        },
-        print_setup=PrintSetup(landscape=True, fit_width=1, fit_height=1),
+        column_widths=widths,
+        # Fit to one page wide, as many tall as needed: on one page the ~120
+        # rows shrink the text to about 3 pt (docs/funnel.md).
+        print_setup=PrintSetup(landscape=True, fit_width=1, fit_height=0),
     )
 
 
@@ -223,18 +221,20 @@ def _rate_cells(summary: FunnelSummary) -> list[Cell]:
 
 
 def _funnel_chart() -> Chart:
-    first, last = RATES_ROW + 1, RATES_ROW + len(STAGES)
+    # Target is every segment's 100 % (the base of the shares): drawing it
+    # tells nothing, so the chart starts at Engaged and its title names the base.
+    first, last = RATES_ROW + 2, RATES_ROW + len(STAGES)
     return Chart(
         name=FUNNEL_CHART,
-        title="Funnel by segment: % of accounts reaching each stage",
+        title="Accounts reaching each stage, % of the segment (Target = 100 %)",
         categories=(first, 0, last),
         series=[
             ChartSeries(segment, (first, SEGMENTS.index(segment) + 1, last), number_format="0%")
             for segment in _CHART_SEGMENTS
         ],
-        direction="bar",
+        direction="column",
         row=CHART_ROW,
         col=0,
-        width_cols=8,
-        height_rows=18,
+        width_cols=RIGHT_COL - 1,
+        height_rows=CHART_HEIGHT,
     )
