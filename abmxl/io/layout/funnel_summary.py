@@ -10,18 +10,22 @@ in column J)::
     A1        title
     A2:C5     as-of date (and "today: as_of is blank"), refresh time, data
               issues, "Settings: N value(s) ignored" when some were
-    A7:H24    funnel chart: % of each segment's accounts reaching each stage,
-              Tier 1-3 and Non-target side by side
-    A26       FunnelStages     (7 rows; Conversion = All targets)
-    A35       "Reached stage, % of accounts": the chart's data (plain cells)
-    A44       FunnelKPIs       (KPI label first, then the key)
-    J7        FunnelLift       (25 rows: targets against non-targets)
-    J34       StageVelocity    (26 rows)
-    J63       Inputs           (one row per input, when the reader says)
-    J63+      DataIssues       (below Inputs; one row per skipped or repaired row)
+    A7:H30    funnel chart (columns): % of each segment's accounts reaching
+              each stage from Engaged on (Target is the 100 % base), All
+              targets, Tier 1-3 and Non-target side by side
+    A33       FunnelStages     (7 rows; Conversion = All targets)
+    A42       "Reached stage, % of accounts": the chart's data (plain cells)
+    A51       FunnelKPIs       (KPI label first, then the key)
+    J8        FunnelLift       (25 rows: targets against non-targets)
+    J37       StageVelocity    (26 rows)
+    J65       Inputs           (one row per input, when the reader says)
+    F…        DataIssues       (below both blocks; one row per skipped or
+              repaired row; its Problem and Action fall in the text columns J, K)
 
 Columns D:H of rows 1-5 hold no values, so a Refresh button the template
-places there never covers a number. The sheet prints landscape on one page.
+places there never covers a number. Column widths come from the content
+(``content_widths``). The sheet prints landscape, one page wide and as many
+tall as needed (docs/funnel.md says why).
 """
 
 from __future__ import annotations
