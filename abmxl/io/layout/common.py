@@ -41,6 +41,9 @@ VELOCITY_ROW = 36
 # (Problem, Action) then fall in J and K, the right block's text columns, and
 # the leader's numeric columns keep their width.
 ISSUES_COL = 5
+# Inputs below StageVelocity from column K: Input and Source in the text
+# columns K and L, its counts in the narrow numeric columns M and N.
+INPUTS_COL = RIGHT_COL + 1
 
 INPUTS_COLUMNS = ("Input", "Source", "Rows read", "Rows skipped", "Columns")
 

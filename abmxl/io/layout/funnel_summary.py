@@ -18,7 +18,8 @@ in column J)::
     A51       FunnelKPIs       (KPI label first, then the key)
     J8        FunnelLift       (25 rows: targets against non-targets)
     J37       StageVelocity    (26 rows)
-    J65       Inputs           (one row per input, when the reader says)
+    K65       Inputs           (one row per input, when the reader says; from K
+              so that its counts fall in narrow numeric columns)
     F…        DataIssues       (below both blocks; one row per skipped or
               repaired row; its Problem and Action fall in the text columns J, K)
 
@@ -50,6 +51,7 @@ from abmxl.io.layout.common import (
     CHART_HEIGHT,
     CHART_ROW,
     FUNNEL_CHART,
+    INPUTS_COL,
     INPUTS_COLUMNS,
     INPUTS_TABLE,
     ISSUES_COL,
@@ -147,8 +149,8 @@ def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
     if summary.inputs is not None:
         inputs = summary.inputs
         header = [c for c in INPUTS_COLUMNS if c in inputs.columns] or list(inputs.columns)
-        cells.append(Cell(next_row - 1, RIGHT_COL, "Inputs: where each table was read", bold=True))
-        tables.append(Table(INPUTS_TABLE, next_row, RIGHT_COL, header, table_rows(inputs, header)))
+        cells.append(Cell(next_row - 1, INPUTS_COL, "Inputs: where each table was read", bold=True))
+        tables.append(Table(INPUTS_TABLE, next_row, INPUTS_COL, header, table_rows(inputs, header)))
         next_row += max(len(inputs), 1) + 3
     next_row = max(next_row, KPIS_ROW + max(len(kpis), 1) + 3)
 
