@@ -26,7 +26,7 @@ from abmxl.io.content import (
     SheetContent,
     Table,
 )
-from abmxl.io.layout.common import FMT_RATIO, table_rows
+from abmxl.io.layout.common import FMT_RATIO, content_widths, table_rows
 from abmxl.schema import ATTRIBUTION_SHEET
 
 ATTRIBUTION_TABLE = "Attribution"
@@ -82,29 +82,33 @@ def attribution_sheet(summary: FunnelSummary) -> SheetContent:
                 direction="bar",
                 row=TABLE_ROW,
                 col=CHART_COL,
-                width_cols=9,
-                height_rows=max(16, len(block) + 6),
+                width_cols=10,
+                # Two rows a channel: each bar and its label read on a slide.
+                height_rows=max(22, 2 * len(block) + 6),
                 legend=False,
             )
         )
+    table = Table(
+        ATTRIBUTION_TABLE,
+        TABLE_ROW,
+        0,
+        header,
+        rows,
+        [ATTRIBUTION_FORMATS[column] for column in header],
+    )
+    # Widths from the content (a model name or channel is never cut), at least
+    # the old fixed widths so a short book does not look cramped.
+    widths = content_widths([], [table])
+    widths = {col: max(width, widths.get(col, 0)) for col, width in enumerate(_WIDTHS)}
     return SheetContent(
         name=ATTRIBUTION_SHEET,
         cells=[
             Cell(0, 0, "What drove pipeline and revenue", bold=True, font_size=16),
             Cell(1, 0, subtitle),
         ],
-        tables=[
-            Table(
-                ATTRIBUTION_TABLE,
-                TABLE_ROW,
-                0,
-                header,
-                rows,
-                [ATTRIBUTION_FORMATS[column] for column in header],
-            )
-        ],
+        tables=[table],
         charts=charts,
-        column_widths=dict(enumerate(_WIDTHS)),
+        column_widths=widths,
         freeze_rows=TABLE_ROW + 1,
         # One landscape page: seven models of a dozen channels still read well.
         print_setup=PrintSetup(landscape=True, fit_width=1, fit_height=1),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,13 +30,20 @@ FUNNEL_CHART = "abmxl funnel"
 
 # 0-based anchors of the Funnel Summary blocks (layout/funnel_summary.py).
 CHART_ROW = 6
-STAGES_ROW = 26
+CHART_HEIGHT = 24  # rows: 25 columns with a label each, none on top of another
+STAGES_ROW = CHART_ROW + CHART_HEIGHT + 2
 RATES_ROW = STAGES_ROW + 9
 KPIS_ROW = RATES_ROW + 9
-RIGHT_COL = 9  # FunnelLift, StageVelocity, Inputs and DataIssues sit right of the
-# funnel (column J), so their long texts get wide columns of their own.
-VELOCITY_ROW = 34
-ISSUES_COL = RIGHT_COL  # Inputs and DataIssues below StageVelocity
+RIGHT_COL = 9  # FunnelLift, StageVelocity and Inputs sit right of the funnel
+# (column J), so their long texts get wide columns of their own.
+VELOCITY_ROW = 36
+# DataIssues sits below both blocks, from column F: its two long texts
+# (Problem, Action) then fall in J and K, the right block's text columns, and
+# the leader's numeric columns keep their width.
+ISSUES_COL = 5
+# Inputs below StageVelocity from column K: Input and Source in the text
+# columns K and L, its counts in the narrow numeric columns M and N.
+INPUTS_COL = RIGHT_COL + 1
 
 INPUTS_COLUMNS = ("Input", "Source", "Rows read", "Rows skipped", "Columns")
 
@@ -147,3 +156,63 @@ def _plain(series: pd.Series) -> list:
         values = values.copy()
         values[missing] = None
     return values.tolist()
+
+
+# Column widths from the content: Excel's width unit is one digit of the
+# default font, so the longest shown text (plus a margin) is the width.
+_WIDTH_MARGIN = 2
+MIN_WIDTH = 10  # a short header and its filter button
+MAX_WIDTH = 48  # a longer text is cut at the next non-empty cell, not the layout
+
+
+def shown_length(value: object, number_format: str | None) -> int:
+    """About how many characters Excel shows for ``value`` in ``number_format``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return 0
+    if isinstance(value, dt.datetime):
+        return 16  # yyyy-mm-dd hh:mm
+    if isinstance(value, dt.date):
+        return 10
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return len(str(value))
+    fmt = number_format or ""
+    number = float(value)
+    if "%" in fmt:
+        decimals = len(fmt.split(".")[1].split("%")[0]) if "." in fmt else 0
+        return len(f"{number * 100:,.{decimals}f}") + 1
+    if fmt.startswith("$"):
+        return len(f"{number:,.0f}") + 1
+    decimals = len(fmt.split(".")[1].split('"')[0].split(" ")[0]) if "." in fmt else 0
+    literal = re.sub(r"[#0,.]", "", fmt.split(";")[0]).replace('"', "")  # ' days', 'x'
+    return len(f"{number:,.{decimals}f}") + len(literal)
+
+
+def content_widths(cells: Sequence, tables: Sequence) -> dict[int, float]:
+    """Each used column's width: its longest header or value, capped at ``MAX_WIDTH``.
+
+    Loose text cells (titles above the tables) overflow into the empty cells
+    to their right, so they set no width; loose numbers and dates do.
+    """
+    longest: dict[int, int] = {}
+
+    def see(col: int, length: int) -> None:
+        longest[col] = max(longest.get(col, 0), length)
+
+    for cell in cells:
+        if not isinstance(cell.value, str):
+            see(cell.col, shown_length(cell.value, cell.number_format))
+    for table in tables:
+        for j, name in enumerate(table.header):
+            see(table.col + j, len(str(name)) + 2)  # room for the filter button
+        for i, row in enumerate(table.rows):
+            for j, value in enumerate(row):
+                fmt = None
+                if table.cell_formats is not None:
+                    fmt = table.cell_formats[i][j]
+                if fmt is None and table.column_formats is not None:
+                    fmt = table.column_formats[j]
+                see(table.col + j, shown_length(value, fmt))
+    return {
+        col: float(min(max(length + _WIDTH_MARGIN, MIN_WIDTH), MAX_WIDTH))
+        for col, length in longest.items()
+    }

@@ -10,18 +10,23 @@ in column J)::
     A1        title
     A2:C5     as-of date (and "today: as_of is blank"), refresh time, data
               issues, "Settings: N value(s) ignored" when some were
-    A7:H24    funnel chart: % of each segment's accounts reaching each stage,
-              Tier 1-3 and Non-target side by side
-    A26       FunnelStages     (7 rows; Conversion = All targets)
-    A35       "Reached stage, % of accounts": the chart's data (plain cells)
-    A44       FunnelKPIs       (KPI label first, then the key)
-    J7        FunnelLift       (25 rows: targets against non-targets)
-    J34       StageVelocity    (26 rows)
-    J63       Inputs           (one row per input, when the reader says)
-    J63+      DataIssues       (below Inputs; one row per skipped or repaired row)
+    A7:H30    funnel chart (columns): % of each segment's accounts reaching
+              each stage from Engaged on (Target is the 100 % base), All
+              targets, Tier 1-3 and Non-target side by side
+    A33       FunnelStages     (7 rows; Conversion = All targets)
+    A42       "Reached stage, % of accounts": the chart's data (plain cells)
+    A51       FunnelKPIs       (KPI label first, then the key)
+    J8        FunnelLift       (25 rows: targets against non-targets)
+    J37       StageVelocity    (26 rows)
+    K65       Inputs           (one row per input, when the reader says; from K
+              so that its counts fall in narrow numeric columns)
+    F…        DataIssues       (below both blocks; one row per skipped or
+              repaired row; its Problem and Action fall in the text columns J, K)
 
 Columns D:H of rows 1-5 hold no values, so a Refresh button the template
-places there never covers a number. The sheet prints landscape on one page.
+places there never covers a number. Column widths come from the content
+(``content_widths``). The sheet prints landscape, one page wide and as many
+tall as needed (docs/funnel.md says why).
 """
 
 from __future__ import annotations
@@ -43,8 +48,10 @@ from abmxl.io.content import (
     Table,
 )
 from abmxl.io.layout.common import (
+    CHART_HEIGHT,
     CHART_ROW,
     FUNNEL_CHART,
+    INPUTS_COL,
     INPUTS_COLUMNS,
     INPUTS_TABLE,
     ISSUES_COL,
@@ -62,13 +69,15 @@ from abmxl.io.layout.common import (
     VELOCITY_FORMATS,
     VELOCITY_ROW,
     VELOCITY_TABLE,
+    content_widths,
     kpi_format,
     lift_row_format,
     table_rows,
 )
 from abmxl.schema import FUNNEL_SUMMARY_SHEET, ISSUE_COLUMNS, SEGMENTS, STAGES
 
-_CHART_SEGMENTS = SEGMENTS[1:]  # Tier 1, Tier 2, Tier 3, Non-target
+# All targets, Tier 1, Tier 2, Tier 3, Non-target: the tables' order, left to right
+_CHART_SEGMENTS = SEGMENTS
 
 
 def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
@@ -134,15 +143,16 @@ def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
                 VELOCITY_FORMATS,
             )
         )
-    # Inputs and DataIssues: the analyst's part, below StageVelocity (placed
-    # further right they made the printed page too wide to read on a slide).
+    # Inputs below StageVelocity; DataIssues, the analyst's long list, below
+    # both blocks (see ISSUES_COL), so it never pushes the leader's part apart.
     next_row = VELOCITY_ROW + (len(summary.velocity) if summary.velocity is not None else 0) + 3
     if summary.inputs is not None:
         inputs = summary.inputs
         header = [c for c in INPUTS_COLUMNS if c in inputs.columns] or list(inputs.columns)
-        cells.append(Cell(next_row - 1, ISSUES_COL, "Inputs: where each table was read", bold=True))
-        tables.append(Table(INPUTS_TABLE, next_row, ISSUES_COL, header, table_rows(inputs, header)))
+        cells.append(Cell(next_row - 1, INPUTS_COL, "Inputs: where each table was read", bold=True))
+        tables.append(Table(INPUTS_TABLE, next_row, INPUTS_COL, header, table_rows(inputs, header)))
         next_row += max(len(inputs), 1) + 3
+    next_row = max(next_row, KPIS_ROW + max(len(kpis), 1) + 3)
 
     issue_rows = table_rows(summary.issues, list(ISSUE_COLUMNS))
     cells.append(
@@ -155,23 +165,17 @@ def funnel_summary_sheet(summary: FunnelSummary) -> SheetContent:
     )
     tables.append(Table(ISSUES_TABLE, next_row, ISSUES_COL, list(ISSUE_COLUMNS), issue_rows))
 
+    widths = content_widths(cells, tables)
+    widths[RIGHT_COL - 1] = max(widths.get(RIGHT_COL - 1, 0), 3)  # the gutter
     return SheetContent(
         name=FUNNEL_SUMMARY_SHEET,
         cells=cells,
         tables=tables,
         charts=[_funnel_chart()],
-        column_widths={
-            0: 44,
-            1: 24,  # FunnelKPIs' key; the refresh time above it
-            **dict.fromkeys(range(2, 8), 13),
-            8: 3,
-            # Right block: Segment/Transition, Measure/Segment, KPI, numbers...
-            RIGHT_COL: 24,
-            RIGHT_COL + 1: 22,
-            RIGHT_COL + 2: 34,
-            **dict.fromkeys(range(RIGHT_COL + 3, RIGHT_COL + 9), 12),
-        },
-        print_setup=PrintSetup(landscape=True, fit_width=1, fit_height=1),
+        column_widths=widths,
+        # Fit to one page wide, as many tall as needed: on one page the ~120
+        # rows shrink the text to about 3 pt (docs/funnel.md).
+        print_setup=PrintSetup(landscape=True, fit_width=1, fit_height=0),
     )
 
 
@@ -223,18 +227,20 @@ def _rate_cells(summary: FunnelSummary) -> list[Cell]:
 
 
 def _funnel_chart() -> Chart:
-    first, last = RATES_ROW + 1, RATES_ROW + len(STAGES)
+    # Target is every segment's 100 % (the base of the shares): drawing it
+    # tells nothing, so the chart starts at Engaged and its title names the base.
+    first, last = RATES_ROW + 2, RATES_ROW + len(STAGES)
     return Chart(
         name=FUNNEL_CHART,
-        title="Funnel by segment: % of accounts reaching each stage",
+        title="Accounts reaching each stage, % of the segment (Target = 100 %)",
         categories=(first, 0, last),
         series=[
             ChartSeries(segment, (first, SEGMENTS.index(segment) + 1, last), number_format="0%")
             for segment in _CHART_SEGMENTS
         ],
-        direction="bar",
+        direction="column",
         row=CHART_ROW,
         col=0,
-        width_cols=8,
-        height_rows=18,
+        width_cols=RIGHT_COL - 1,
+        height_rows=CHART_HEIGHT,
     )

@@ -4,11 +4,11 @@ Trends, top to bottom (rows are 1-based as Excel shows them)::
 
     A1        title
     A2:B4     as-of date, the periods shown, the progression's start date (D)
-    A6:J21    chart: pipeline created and new revenue won per period (columns)
+    A6:J27    chart: pipeline created and new revenue won per period (columns)
               with the win rate on a second axis (line), All targets
     L6        Progression         (stage at D x stage now, All targets; 7 rows)
     L15       ProgressionSummary  (progressed / unchanged / regressed; 6 rows)
-    A24       Trends              (one row per segment and period)
+    A30       Trends              (one row per segment and period)
 
 The Trends table is ordered segment by segment, All targets first and periods
 oldest first within each, so the chart reads the first ``trend_periods`` rows
@@ -45,7 +45,8 @@ TRENDS_CHART = "abmxl trends"
 
 # 0-based anchors.
 CHART_ROW = 5
-TRENDS_ROW = 23
+CHART_HEIGHT = 22  # rows: tall enough that a quarter's bars read on a slide
+TRENDS_ROW = CHART_ROW + CHART_HEIGHT + 2
 SIDE_COL = 11  # column L: the progression tables sit right of the chart
 PROGRESSION_ROW = 5
 SUMMARY_ROW = PROGRESSION_ROW + 9
@@ -186,7 +187,7 @@ def trends_sheet(summary: FunnelSummary) -> SheetContent:
                 row=CHART_ROW,
                 col=0,
                 width_cols=10,
-                height_rows=16,
+                height_rows=CHART_HEIGHT,
                 data_labels=False,
             )
         ],
