@@ -76,6 +76,9 @@ def run_refresh(
     check_required(tables, inputs.name, list(inputs.sheets))
     say("computing the funnel")
     summary = engine.build_summary(tables, today=today)
+    # The raw cell grids (a Python object per input cell) are the bulk of the
+    # memory; drop them before the output sheets are generated (issue 13).
+    del inputs, tables
     summary.refreshed_at = now
     write_sheets(build_output_sheets(summary), say)
     return summary

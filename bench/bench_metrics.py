@@ -31,7 +31,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from abmxl import metrics
 from abmxl.metrics import engagement_scores, tier
 
 REPEATS = 3
@@ -285,12 +284,6 @@ def _match_bytes_unique(accounts: np.ndarray, events: np.ndarray, selected: np.n
     return codes[accounts.size :]
 
 
-def _match_ours(accounts: np.ndarray, events: np.ndarray, selected: np.ndarray) -> Any:
-    index = metrics._TextIdIndex.of(accounts)
-    assert index is not None
-    return index.event_codes(events, selected)
-
-
 def _bound_hash_only(accounts: np.ndarray, events: np.ndarray, selected: np.ndarray) -> Any:
     return list(map(hash, events.take(selected)))
 
@@ -302,7 +295,7 @@ def _bound_factorize_events(accounts: np.ndarray, events: np.ndarray, selected: 
 _MATCHERS: dict[str, tuple[str, Callable[[np.ndarray, np.ndarray, np.ndarray], Any]]] = {
     "factorize": (
         "`pd.factorize` of accounts + in-window ids (object; pandas picks its "
-        "StringHashTable) - the previous version",
+        "StringHashTable) - shipped (the refresh passes integer row ids)",
         _match_factorize,
     ),
     "get_indexer": (
@@ -316,11 +309,6 @@ _MATCHERS: dict[str, tuple[str, Callable[[np.ndarray, np.ndarray, np.ndarray], A
     "bytes_unique": (
         '`astype("S")` + `np.unique(return_inverse=True)` (a sort)',
         _match_bytes_unique,
-    ),
-    "ours": (
-        "shipped from 150k accounts (`_TextIdIndex`): ASCII bytes + end mark in blocks, "
-        "splitmix64, uint64 `pd.Index`, row gather to confirm",
-        _match_ours,
     ),
     "hash_only": (
         "lower bound: `hash()` of each in-window str once, no table (`map(hash, ...)`)",

@@ -595,8 +595,7 @@ def test_engagement_scores_categorical_event_ids_match_plain_ids():
     np.testing.assert_allclose(categorical, plain)
 
 
-# Text ids take a byte-keyed hash index (see _TextIdIndex); these pin its edges
-# against the same ids matched as dict keys.
+# Text ids match exactly as dict keys would (look-alikes, duplicates, non-text).
 TEXT_ID_CASES = [
     # (accounts, event ids) ; every event is dated AS_OF with weight 2**position
     (["a", "a\x00", ""], ["a\x00", "a", "", "a\x00\x00"]),  # NUL-padded look-alikes
@@ -609,12 +608,8 @@ TEXT_ID_CASES = [
 ]
 
 
-@pytest.mark.parametrize("byte_index_from", [0, 10**9], ids=["byte-index", "factorize"])
 @pytest.mark.parametrize(("accounts", "events"), TEXT_ID_CASES)
-def test_engagement_scores_text_ids_match_like_dict_keys(
-    accounts, events, byte_index_from, monkeypatch
-):
-    monkeypatch.setattr(metrics, "_TEXT_ID_MIN_ACCOUNTS", byte_index_from)
+def test_engagement_scores_text_ids_match_like_dict_keys(accounts, events):
     weights = [float(2**i) for i in range(len(events))]
     totals: dict[object, float] = {}
     for event, weight in zip(events, weights, strict=True):
@@ -630,7 +625,7 @@ def test_engagement_scores_text_ids_match_like_dict_keys(
     np.testing.assert_array_equal(result, [totals.get(a, 0.0) for a in accounts])
 
 
-def test_engagement_scores_text_ids_across_blocks_and_hash_collisions(monkeypatch):
+def test_engagement_scores_text_ids_agree_with_categorical():
     rng = np.random.default_rng(7)
     accounts = np.array([f"acct-{i:05d}" for i in range(300)], dtype=object)
     known = rng.integers(0, 300, 2_000)
@@ -641,22 +636,9 @@ def test_engagement_scores_text_ids_across_blocks_and_hash_collisions(monkeypatc
     expected = engagement_scores(
         pd.Categorical(accounts), pd.Categorical(events), dates, weights, AS_OF
     )
-    monkeypatch.setattr(metrics, "_TEXT_ID_BLOCK", 64)
-    monkeypatch.setattr(metrics, "_TEXT_ID_MIN_ACCOUNTS", 0)
     np.testing.assert_allclose(
         engagement_scores(accounts, events, dates, weights, AS_OF), expected, rtol=1e-12
     )
-    # A hash of the first byte only: the accounts collide and take the generic
-    # path; an event sharing its hash with an account must still not match it.
-    monkeypatch.setattr(metrics, "_hash_keys", lambda keys: keys[:, 0] & np.uint64(0xFF))
-    np.testing.assert_allclose(
-        engagement_scores(accounts, events, dates, weights, AS_OF), expected, rtol=1e-12
-    )
-    assert metrics._TextIdIndex.of(accounts) is None
-    single = metrics._TextIdIndex.of(np.array(["acct-1", "zz"], dtype=object))
-    assert single is not None
-    codes = single.event_codes(np.array(["acct-2", "acct-1", "zz"], dtype=object), np.arange(3))
-    np.testing.assert_array_equal(codes, [-1, 0, 1])
 
 
 @pytest.mark.parametrize(

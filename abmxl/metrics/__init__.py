@@ -1395,8 +1395,7 @@ def _join_codes(
     ids that are no account get codes no account reads (or -1); missing ids
     (None/nan) get -1. A Categorical hashes only its categories and translates
     the events' integer codes; integer ids in a compact range index a table;
-    text ids of many accounts go through :class:`_TextIdIndex`; any other ids
-    get one ``pd.factorize`` over accounts followed by events.
+    any other ids get one ``pd.factorize`` over accounts followed by events.
     """
     import pandas as pd
 
@@ -1414,14 +1413,6 @@ def _join_codes(
     dense = _dense_int_codes(account_values, event_ids, selected)
     if dense is not None:
         return dense
-    if (
-        account_values.dtype == object
-        and event_ids.dtype == object
-        and n_accounts >= _TEXT_ID_MIN_ACCOUNTS
-    ):
-        text_index = _TextIdIndex.of(account_values)
-        if text_index is not None:
-            return text_index.codes, text_index.event_codes(event_ids, selected), text_index.size
     codes, uniques = pd.factorize(_concat_ids(account_values, event_ids.take(selected)))
     return codes[:n_accounts], codes[n_accounts:], len(uniques)
 
@@ -1469,156 +1460,6 @@ def _concat_ids(first: NDArray[Any], second: NDArray[Any]) -> NDArray[Any]:
     if first.dtype != second.dtype and (first.dtype.kind in "OUS" or second.dtype.kind in "OUS"):
         return np.concatenate([first.astype(object), second.astype(object)])
     return np.concatenate([first, second])
-
-
-# Text that is exactly Python str (numpy refuses anything else: ints, None, subclasses).
-# numpy < 2 has no StringDType: text ids then take the generic path.
-_STRICT_TEXT = np.dtypes.StringDType(coerce=False) if hasattr(np.dtypes, "StringDType") else None
-# Fewer accounts take the generic path: their string hash table stays in cache,
-# where pd.factorize beats the byte copies (fresh 13-character ids, 20 events per
-# account, medians of 5: 10k accounts 5.8 vs 11.2 ms, 100k 108 vs 116 ms,
-# 150k 207 vs 185 ms, 300k 469 vs 390 ms, 1 M 2753 vs 1512 ms).
-_TEXT_ID_MIN_ACCOUNTS = 150_000
-# Longer account ids take the generic path: their fixed-width copies would cost
-# more memory than the hashing saves.
-_TEXT_ID_MAX_BYTES = 64
-# Events converted per block: bounds the temporary copies to a few MB whatever
-# the number of events.
-_TEXT_ID_BLOCK = 1 << 16
-_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX_2 = np.uint64(0x94D049BB133111EB)
-_SEED = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _text_keys(ids: NDArray[np.object_], width: int | None) -> NDArray[np.uint64] | None:
-    """ASCII str ids -> their bytes and a 0x01 end mark, zero-padded to ``width``,
-    as rows of uint64 words.
-
-    The end mark keeps trailing NULs, which fixed-width bytes would drop ("a"
-    and "a\\x00" must differ). ``width`` None (for the accounts): the longest
-    id and its mark rounded up to whole words, plus one word that is always
-    zero. Events are converted at the accounts' width, so an event id too long
-    for every account has bytes in that last word and matches none. None when
-    an id is not a str or not ASCII.
-    """
-    if _STRICT_TEXT is None:
-        return None
-    try:
-        marked = np.strings.add(ids.astype(_STRICT_TEXT), "\x01")
-    except ValueError:
-        return None
-    if width is None:
-        longest = int(np.strings.str_len(marked).max(initial=0))
-        width = 8 * (-(-longest // 8) + 1)
-    try:
-        raw = marked.astype(f"S{width}")
-    except UnicodeEncodeError:
-        return None
-    return raw.view(np.uint64).reshape(len(ids), width // 8)
-
-
-def _hash_keys(keys: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """64-bit hash of each row of words: a splitmix64 round per word column."""
-    hashes = np.full(len(keys), _SEED, dtype=np.uint64)
-    for column in keys.T:  # a few word columns, each vectorized over all ids
-        hashes ^= column
-        hashes *= _MIX_1
-        hashes ^= hashes >> np.uint64(31)
-        hashes *= _MIX_2
-        hashes ^= hashes >> np.uint64(29)
-    return hashes
-
-
-def _same_keys(
-    keys: NDArray[np.uint64], table_keys: NDArray[np.uint64], rows: NDArray[np.intp]
-) -> NDArray[np.bool_]:
-    """keys[i] == table_keys[rows[i]] for every i (one gather of whole rows)."""
-    candidates = table_keys.take(rows, axis=0)
-    same = keys[:, 0] == candidates[:, 0]
-    for column in range(1, keys.shape[1]):
-        same &= keys[:, column] == candidates[:, column]
-    return same
-
-
-class _TextIdIndex:
-    """Exact hash index of ASCII text account ids, keyed by their bytes.
-
-    Why not ``pd.factorize`` of the object ids: its string hash table stores
-    pointers to the Python strings, so every probe also reads an account's
-    string object at a random address; with a million accounts that costs about
-    0.6 us per event. Here each id is copied once into fixed-width bytes,
-    hashed to 64 bits with vectorized numpy, looked up in an integer hash table
-    (keys stored inline) and confirmed by comparing its bytes with the
-    candidate account's: a hash collision can never produce a match between
-    different ids, so the codes are exact.
-    """
-
-    def __init__(
-        self,
-        account_values: NDArray[np.object_],
-        codes: NDArray[np.intp],
-        keys: NDArray[np.uint64],
-        table: Any,
-    ) -> None:
-        # One entry per distinct id: its first account's value, key and hash.
-        self.codes = codes
-        self.size = len(table)
-        self._account_values = account_values
-        self._keys = keys
-        self._table = table  # pd.Index of unique uint64 hashes; position = code
-        self._generic: Any = None
-
-    @classmethod
-    def of(cls, account_values: NDArray[np.object_]) -> _TextIdIndex | None:
-        """The index of these account ids, or None when they are not all ASCII str
-        of at most ``_TEXT_ID_MAX_BYTES`` (or, in theory, two of them share a hash)."""
-        import pandas as pd
-
-        keys = _text_keys(account_values, None)
-        if keys is None or (keys.shape[1] - 1) * 8 > _TEXT_ID_MAX_BYTES:
-            return None
-        hashes = _hash_keys(keys)
-        table = pd.Index(hashes)
-        if table.is_unique:  # the usual case; the check builds the table lookups use
-            return cls(account_values, np.arange(len(hashes)), keys, table)
-        # Repeated hashes: duplicate ids (or a collision). The first account of
-        # each code stands for the others, which must have its very bytes.
-        codes, unique_hashes = pd.factorize(hashes)
-        first = np.empty(len(unique_hashes), dtype=np.intp)
-        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-        if not _same_keys(keys, keys, first.take(codes)).all():
-            return None
-        return cls(
-            account_values.take(first),
-            codes,
-            keys.take(first, axis=0),
-            pd.Index(np.asarray(unique_hashes, dtype=np.uint64)),
-        )
-
-    def event_codes(self, event_ids: NDArray[Any], selected: NDArray[np.intp]) -> NDArray[np.intp]:
-        """Account code of each selected event (-1: not an account, or missing)."""
-        codes = np.empty(selected.size, dtype=np.intp)
-        for start in range(0, selected.size, _TEXT_ID_BLOCK):  # blocks of events, not events
-            block = event_ids.take(selected[start : start + _TEXT_ID_BLOCK])
-            codes[start : start + block.size] = self._block_codes(block)
-        return codes
-
-    def _block_codes(self, block: NDArray[np.object_]) -> NDArray[np.intp]:
-        keys = _text_keys(block, self._keys.shape[1] * 8)
-        if keys is None:
-            # Not all ASCII str (None, numbers, other text): exact object matching.
-            return self._generic_codes(block)
-        candidate = self._table.get_indexer(_hash_keys(keys))
-        known = candidate >= 0
-        same = known & _same_keys(keys, self._keys, np.where(known, candidate, 0))
-        return np.where(same, candidate, -1)
-
-    def _generic_codes(self, block: NDArray[np.object_]) -> NDArray[np.intp]:
-        import pandas as pd
-
-        if self._generic is None:
-            self._generic = pd.Index(self._account_values, dtype=object)
-        return np.asarray(self._generic.get_indexer(block), dtype=np.intp)
 
 
 def engagement_scores(
@@ -1693,9 +1534,9 @@ def engagement_scores(
     integer day numbers first, only the events inside it are matched to the
     accounts, and the decayed weights are summed with ``np.bincount``. Matching
     costs least for integer ids in a compact range (row numbers: a lookup
-    table) and for a ``Categorical`` (only its categories are hashed); text ids
-    of many accounts are copied to fixed-width bytes and hashed as integers,
-    any other ids go through ``pd.factorize``. docs/metrics.md has the figures.
+    table) and for a ``Categorical`` (only its categories are hashed); any
+    other ids go through one ``pd.factorize``. The refresh passes row numbers.
+    docs/metrics.md has the figures.
 
     Demandbase counts "engagement minutes" per account and calls an account
     "Engaged" at 10 minutes in the last 90 days; those are the defaults of

@@ -263,8 +263,11 @@ def write_sheets(
         try:
             check_writable(target)
             pkg = Package(fp, os.fstat(fp.fileno()).st_size)
-            notes = _build(pkg, contents)
-            replace_atomically(target, pkg.emit)
+            try:
+                notes = _build(pkg, contents)
+                replace_atomically(target, pkg.emit)
+            finally:
+                pkg.close()
         except WorkbookWriteError as exc:
             raise WorkbookWriteError(f"{source.name}: {exc}") from exc
     for note in notes:

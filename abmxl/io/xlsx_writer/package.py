@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import quote, unquote
@@ -23,7 +24,18 @@ from abmxl.io.xlsx_writer.errors import WorkbookWriteError
 from abmxl.io.xlsx_writer.ooxml import NS_CONTENT_TYPES, NS_PKG_RELS, qn
 from abmxl.io.xlsx_writer.xmlparts import XmlPart
 from abmxl.io.xlsx_writer.xmltext import XML_DECLARATION, escape_attr
-from abmxl.io.xlsx_writer.zipio import DOS_DATE_1980_01_01, ZipWriter, read_directory, read_member
+from abmxl.io.xlsx_writer.zipio import (
+    DOS_DATE_1980_01_01,
+    ZipWriter,
+    deflate,
+    read_directory,
+    read_member,
+)
+
+# Parts at least this large are deflated on a worker thread as soon as they are
+# written (the Account Scores sheet: tens of MB), overlapping the compression
+# with rendering the next sheets and copying the untouched parts.
+_BACKGROUND_DEFLATE_BYTES = 1 << 20
 
 CONTENT_TYPES_PART = "[Content_Types].xml"
 
@@ -182,6 +194,8 @@ class Package:
         self.new_parts: dict[str, str] = {}  # key -> part name, in creation order
         self.reserved: set[str] = set()
         self._rels: dict[str, RelationshipsPart | None] = {}
+        self._deflating: dict[str, Future[tuple[bytes, int]]] = {}
+        self._deflater: ThreadPoolExecutor | None = None
 
     def names(self) -> list[str]:
         """Every part name of the source package."""
@@ -224,6 +238,15 @@ class Package:
             self.new_parts[key] = part
         self.edits[key] = data
         self._rels.pop(key, None)
+        self._deflating.pop(key, None)
+        if len(data) >= _BACKGROUND_DEFLATE_BYTES:
+            if self._deflater is None:
+                self._deflater = ThreadPoolExecutor(1, thread_name_prefix="abmxl-deflate")
+            self._deflating[key] = self._deflater.submit(deflate, data)
+
+    def _deflated(self, key: str) -> tuple[bytes, int] | None:
+        future = self._deflating.pop(key, None)
+        return future.result() if future is not None else None
 
     def delete(self, part: str) -> None:
         key = part.lower()
@@ -259,6 +282,13 @@ class Package:
         found = self.rels_of(part)
         return list(found.rels) if found is not None else []
 
+    def close(self) -> None:
+        """Stop the deflate thread (after ``emit``, or when a write is refused)."""
+        if self._deflater is not None:
+            self._deflater.shutdown(wait=True, cancel_futures=True)
+            self._deflater = None
+        self._deflating.clear()
+
     def emit(self, out: BinaryIO) -> None:
         """Write the output zip: source order first, then new parts."""
         writer = ZipWriter(out)
@@ -273,9 +303,10 @@ class Package:
             if data == self.source(member.name):
                 writer.copy(self.fp, member)
             else:
-                writer.add(member.name, data, member.dos_time, member.dos_date)
+                deflated = self._deflated(key)
+                writer.add(member.name, data, member.dos_time, member.dos_date, deflated)
         for key, part in self.new_parts.items():
             data = self.edits[key]
             assert data is not None
-            writer.add(part, data, 0, DOS_DATE_1980_01_01)
+            writer.add(part, data, 0, DOS_DATE_1980_01_01, self._deflated(key))
         writer.close(self.comment)

@@ -216,6 +216,13 @@ def read_member(fp: BinaryIO, member: Member) -> bytes:
     return data
 
 
+def deflate(data: bytes) -> tuple[bytes, int]:
+    """A part's raw deflate stream and its CRC-32. zlib releases the GIL while it
+    works, so this runs on another thread alongside Python code."""
+    compressor = zlib.compressobj(_DEFLATE_LEVEL, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(), zlib.crc32(data)
+
+
 class ZipWriter:
     """Appends members to an output zip: raw copies or freshly deflated parts."""
 
@@ -244,12 +251,20 @@ class ZipWriter:
         self._central.append(bytes(record))
         self._offset += member.end - member.offset
 
-    def add(self, name: str, data: bytes, dos_time: int, dos_date: int) -> None:
-        """Deflate and append a part (deterministic: fixed level and timestamp)."""
+    def add(
+        self,
+        name: str,
+        data: bytes,
+        dos_time: int,
+        dos_date: int,
+        deflated: tuple[bytes, int] | None = None,
+    ) -> None:
+        """Deflate and append a part (deterministic: fixed level and timestamp).
+
+        ``deflated`` is ``deflate(data)`` when it was computed beforehand (on
+        another thread, while the caller rendered the next part)."""
         self._check_offset()
-        compressor = zlib.compressobj(_DEFLATE_LEVEL, zlib.DEFLATED, -15)
-        compressed = compressor.compress(data) + compressor.flush()
-        crc = zlib.crc32(data)
+        compressed, crc = deflated if deflated is not None else deflate(data)
         if max(len(data), len(compressed)) >= ZIP32_LIMIT:
             raise WorkbookWriteError(TOO_BIG)
         try:
