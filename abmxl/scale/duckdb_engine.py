@@ -1,0 +1,267 @@
+"""The DuckDB engine: every event-level result of a refresh as SQL over SOURCE.
+
+The events are read, cleaned (ingest's rules through the lookup tables of
+:mod:`abmxl.scale.rules`) and reduced inside DuckDB; only per-account,
+per-(account, period) and the touches of opportunity accounts come back.
+The engaged date uses DuckDB's native range window (``RANGE BETWEEN L
+PRECEDING AND CURRENT ROW`` over day numbers, same-day events as peers);
+with a half-life the decayed windowed sum is a range self-join of the
+per-(account, day) sums, ``sum(w * 0.5 ** ((d - e) / h))`` as the numpy path
+defines it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pandas as pd
+
+from abmxl.engine.events.computed import ComputedEvents, EventQuery
+from abmxl.scale import rules
+from abmxl.scale.source import EventSource, SourceError
+
+__all__ = ["DuckDBEngine"]
+
+_TEMPORAL = ("DATE", "TIMESTAMP")
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+_INTEGER = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+            "UINTEGER", "UBIGINT")  # fmt: skip
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class DuckDBEngine:
+    """Runs an :class:`EventQuery` on the events of ``source`` in an in-process DuckDB."""
+
+    name = "duckdb"
+
+    def __init__(self, source: EventSource) -> None:
+        self.source = source
+
+    def __call__(self, query: EventQuery) -> ComputedEvents:
+        con = duckdb.connect()
+        try:
+            return self._run(con, query)
+        except duckdb.Error as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+            raise SourceError(f"engagement source {self.source.text}: {first}") from None
+        finally:
+            con.close()
+
+    def _read(self, con: duckdb.DuckDBPyConnection) -> None:
+        files = "[" + ", ".join(_literal(f) for f in self.source.files) + "]"
+        if self.source.kind == "parquet":
+            con.execute(
+                f"CREATE VIEW raw AS SELECT * EXCLUDE (filename, file_row_number), "
+                f"filename AS _file, file_row_number + 1 AS _row "
+                f"FROM read_parquet({files}, filename = true, file_row_number = true)"
+            )
+        else:
+            # Every cell as text: ingest's rules read it (as a sheet's cells).
+            con.execute(
+                f"CREATE TABLE raw AS SELECT *, {_literal(self.source.files[0])} AS _file, "
+                f"row_number() OVER () AS _row "
+                f"FROM read_csv({files}, all_varchar = true, header = true)"
+            )
+
+    def _run(self, con: duckdb.DuckDBPyConnection, query: EventQuery) -> ComputedEvents:
+        self._read(con)
+        described = con.execute("DESCRIBE raw").fetchall()
+        types = {
+            row[0]: str(row[1]).upper() for row in described if row[0] not in ("_file", "_row")
+        }
+        headers = rules.match_headers(list(types), query, self.source)
+        col = {c: "r." + _quote(h) for c, h in headers.items()}
+        kind = {c: types[h].split("(")[0] for c, h in headers.items()}
+
+        con.register("accounts_df", rules.account_table(query))
+        # Account ids as text, as a sheet's cells read (a whole float is its integer).
+        if kind["account_id"] in _NUMERIC and kind["account_id"] not in _INTEGER:
+            id_text = (
+                f"CASE WHEN {col['account_id']} = floor({col['account_id']}) "
+                f"THEN CAST(CAST({col['account_id']} AS BIGINT) AS VARCHAR) "
+                f"ELSE CAST({col['account_id']} AS VARCHAR) END"
+            )
+        else:
+            id_text = f"NULLIF(trim(CAST({col['account_id']} AS VARCHAR)), '')"
+        channel_text = f"NULLIF(trim(CAST({col['channel']} AS VARCHAR)), '')"
+        channels = [r[0] for r in con.execute(
+            f"SELECT DISTINCT {channel_text} FROM raw r WHERE {channel_text} IS NOT NULL"
+        ).fetchall()]  # fmt: skip
+        con.register("channels_df", rules.channel_table(channels, query))
+
+        if kind["date"] in _TEMPORAL:
+            day = f"(CAST({col['date']} AS DATE) - DATE '1970-01-01')"
+            date_blank = f"{col['date']} IS NULL"
+            date_join = ""
+        else:
+            text = f"NULLIF(trim(CAST({col['date']} AS VARCHAR)), '')"
+            values = [r[0] for r in con.execute(
+                f"SELECT DISTINCT {col['date']} FROM raw r WHERE {text} IS NOT NULL"
+            ).fetchall()]  # fmt: skip
+            con.register("dates_df", rules.date_table(values, query.date_order))
+            day = "CAST(d.day AS BIGINT)"
+            date_blank = f"{text} IS NULL"
+            date_join = f"LEFT JOIN dates_df d ON d.date_text = CAST({col['date']} AS VARCHAR)"
+
+        weight_join = ""
+        if "weight" not in col:
+            weight, weight_blank = "CAST(NULL AS DOUBLE)", "true"
+        elif kind["weight"] in _NUMERIC:
+            weight = f"CAST({col['weight']} AS DOUBLE)"
+            weight_blank = f"({col['weight']} IS NULL OR isnan(CAST({col['weight']} AS DOUBLE)))"
+        else:
+            text = f"NULLIF(trim(CAST({col['weight']} AS VARCHAR)), '')"
+            cast = f"TRY_CAST({text} AS DOUBLE)" if query.decimal_separator == "." else "NULL"
+            values = [r[0] for r in con.execute(
+                f"SELECT DISTINCT {text} FROM raw r WHERE {text} IS NOT NULL AND {cast} IS NULL"
+            ).fetchall()]  # fmt: skip
+            con.register("numbers_df", rules.number_table(values, query.decimal_separator))
+            weight = f"COALESCE({cast}, n.number)"
+            weight_blank = f"{text} IS NULL"
+            weight_join = f"LEFT JOIN numbers_df n ON n.number_text = {text}"
+
+        con.execute(
+            f"""
+            CREATE TEMP TABLE staged AS
+            SELECT r._file AS file, r._row AS row, a.account, c.channel_key, c.channel_weight,
+                   {day} AS day, {weight} AS own_weight, {weight_blank} AS weight_blank,
+                   CAST({id_text} AS VARCHAR) AS id_text,
+                   CAST({col["date"]} AS VARCHAR) AS date_value,
+                   CAST({col["channel"]} AS VARCHAR) AS channel_value,
+                   {f"CAST({col['weight']} AS VARCHAR)" if "weight" in col else "NULL"}
+                       AS weight_value,
+                   CASE WHEN {id_text} IS NULL THEN 1
+                        WHEN a.account IS NULL THEN 2
+                        WHEN {date_blank} THEN 3
+                        WHEN {channel_text} IS NULL THEN 4
+                        WHEN {day} IS NULL THEN 5 END AS skip
+            FROM raw r
+            LEFT JOIN accounts_df a ON a.account_id = {id_text}
+            LEFT JOIN channels_df c ON c.channel_text = {channel_text}
+            {date_join} {weight_join}
+            """
+        )
+        # Repairs of kept rows: unreadable / negative weight -> blank; then an
+        # unknown channel without a weight -> 0 (the sheet's order).
+        con.execute(
+            """
+            CREATE TEMP TABLE kept AS
+            SELECT *,
+                   CASE WHEN NOT weight_blank AND own_weight IS NULL THEN 6
+                        WHEN own_weight < 0 THEN 7 END AS repair,
+                   CASE WHEN own_weight >= 0 THEN own_weight END AS usable_weight
+            FROM staged WHERE skip IS NULL
+            """
+        )
+        issues_sql = """
+            SELECT file, row, skip AS code, CASE skip WHEN 2 THEN id_text WHEN 5 THEN date_value
+                   END AS value FROM staged WHERE skip IS NOT NULL
+            UNION ALL SELECT file, row, repair, weight_value FROM kept WHERE repair IS NOT NULL
+            UNION ALL SELECT file, row, 8, channel_value FROM kept
+                WHERE usable_weight IS NULL AND channel_weight IS NULL
+        """
+        total = con.execute(f"SELECT count(*) FROM ({issues_sql})").fetchone()[0]
+        listed = con.execute(
+            f"SELECT * FROM ({issues_sql}) ORDER BY file, row, code LIMIT {rules.ISSUE_CAP}"
+        ).df()
+        issues = rules.issue_frame(listed, int(total), headers, self.source)
+
+        con.execute(
+            """
+            CREATE TEMP TABLE ev AS
+            SELECT account, day, COALESCE(usable_weight, channel_weight, 0.0) AS weight,
+                   channel_key AS channel, file, row
+            FROM kept
+            """
+        )
+        rows_read = con.execute("SELECT count(*) FROM staged").fetchone()[0]
+        rows_used = con.execute("SELECT count(*) FROM ev").fetchone()[0]
+        return rules.computed_events(
+            query,
+            **_reduce(con, query),
+            issues=issues,
+            source=self.source,
+            rows_read=int(rows_read),
+            rows_used=int(rows_used),
+        )
+
+
+def _decay(h: float | None, age: str) -> str:
+    return "1.0" if h is None else f"pow(0.5, ({age}) / {float(h)!r})"
+
+
+def _reduce(con: duckdb.DuckDBPyConnection, query: EventQuery) -> dict[str, pd.DataFrame]:
+    """The per-account results of the cleaned events in table ``ev``."""
+    a, h = query.as_of_day, query.half_life_days
+    span = con.execute("SELECT coalesce(max(day) - min(day), 0) FROM ev").fetchone()[0]
+    look = int(min(math.floor(min(query.window_days, 2.0**62)), span))
+    scores = {
+        d: con.execute(
+            f"SELECT account, sum(weight * {_decay(h, f'{d} - day')}) AS score FROM ev "
+            f"WHERE day <= {d} AND day >= {d} - {look} GROUP BY account"
+        ).df()
+        for d in query.score_days
+    }
+    r, b = float(query.recent_days), float(query.baseline_days)
+    per_account = con.execute(
+        f"""
+        SELECT account, min(day) AS first_day, count(*) AS touches,
+               coalesce(sum(weight) FILTER ({a} - day < {r!r}), 0) AS recent,
+               coalesce(sum(weight) FILTER ({a} - day >= {r!r} AND {a} - day < {r + b!r}), 0)
+                   AS baseline
+        FROM ev WHERE day <= {a} GROUP BY account
+        """
+    ).df()
+    con.execute(
+        f"CREATE TEMP TABLE daily AS SELECT account, day, sum(weight) AS weight "
+        f"FROM ev WHERE day <= {a} GROUP BY account, day"
+    )
+    if h is None:
+        windowed = f"""
+            SELECT account, day, sum(weight) OVER (
+                PARTITION BY account ORDER BY day
+                RANGE BETWEEN {look} PRECEDING AND CURRENT ROW) AS score
+            FROM daily"""
+    else:
+        windowed = f"""
+            SELECT x.account, x.day, sum(y.weight * {_decay(h, "x.day - y.day")}) AS score
+            FROM daily x JOIN daily y
+              ON y.account = x.account AND y.day BETWEEN x.day - {look} AND x.day
+            GROUP BY x.account, x.day"""
+    engaged = con.execute(
+        f"SELECT account, min(day) AS engaged_day FROM ({windowed}) "
+        f"WHERE round(score, 9) >= {float(query.engagement_min)!r} GROUP BY account"
+    ).df()
+    epoch = "DATE '1970-01-01'"
+    period_touches = con.execute(
+        f"""
+        SELECT account, (year({epoch} + CAST(day AS INTEGER)) * 12
+                         + month({epoch} + CAST(day AS INTEGER)) - 1) // {query.period_months}
+                   AS code, count(*) AS events
+        FROM ev WHERE day <= {a} GROUP BY ALL
+        """
+    ).df()
+    con.register("opportunity_accounts_df", pd.DataFrame({"account": query.opportunity_accounts}))
+    opportunity_touches = con.execute(
+        f"""
+        SELECT account, day, weight, channel FROM ev
+        WHERE weight > 0 AND day <= {a}
+          AND account IN (SELECT account FROM opportunity_accounts_df)
+        ORDER BY file, row
+        """
+    ).df()
+    return {
+        "scores": scores,
+        "per_account": per_account,
+        "engaged": engaged,
+        "period_touches": period_touches,
+        "opportunity_touches": opportunity_touches,
+    }
