@@ -202,11 +202,12 @@ def _reduce(con: duckdb.DuckDBPyConnection, query: EventQuery) -> dict[str, pd.D
     """The per-account results of the cleaned events in table ``ev``."""
     a, h = query.as_of_day, query.half_life_days
     span = con.execute("SELECT coalesce(max(day) - min(day), 0) FROM ev").fetchone()[0]
-    look = int(min(math.floor(min(query.window_days, 2.0**62)), span))
+    whole_window = math.floor(min(query.window_days, 2.0**62))  # ages are whole days
+    look = int(min(whole_window, span))  # no window reaches further than the events
     scores = {
         d: con.execute(
             f"SELECT account, sum(weight * {_decay(h, f'{d} - day')}) AS score FROM ev "
-            f"WHERE day <= {d} AND day >= {d} - {look} GROUP BY account"
+            f"WHERE day <= {d} AND {d} - day <= {whole_window} GROUP BY account"
         ).df()
         for d in query.score_days
     }

@@ -35,7 +35,8 @@ def _pandas(frame: pl.DataFrame) -> pd.DataFrame:
 def _frame(table: pd.DataFrame) -> pl.LazyFrame:
     kinds = {"O": pl.String, "f": pl.Float64, "i": pl.Int64}
     schema = {c: kinds[table[c].dtype.kind] for c in table.columns}
-    return pl.from_dict({c: table[c].tolist() for c in table.columns}, schema=schema).lazy()
+    frame = pl.from_dict({c: table[c].tolist() for c in table.columns}, schema=schema)
+    return frame.with_columns(pl.col(pl.Float64).fill_nan(None)).lazy()  # nan = unknown
 
 
 class PolarsEngine:
@@ -214,7 +215,8 @@ def _reduce(ev: pl.LazyFrame, query: EventQuery) -> dict[str, pd.DataFrame]:
     bounds = ev.select(pl.col("day").min().alias("lo"), pl.col("day").max().alias("hi")).collect()
     lo, hi = bounds["lo"][0], bounds["hi"][0]
     span = 0 if lo is None else hi - lo
-    look = int(min(math.floor(min(query.window_days, 2.0**62)), span))
+    whole_window = math.floor(min(query.window_days, 2.0**62))  # ages are whole days
+    look = int(min(whole_window, span))  # no window reaches further than the events
     day, weight = pl.col("day"), pl.col("weight")
 
     def collect(frame: pl.LazyFrame) -> pd.DataFrame:
@@ -222,7 +224,7 @@ def _reduce(ev: pl.LazyFrame, query: EventQuery) -> dict[str, pd.DataFrame]:
 
     scores = {
         d: collect(
-            ev.filter((day <= d) & (day >= d - look))
+            ev.filter((day <= d) & (d - day <= whole_window))
             .group_by("account")
             .agg((weight * _decay(h, d - day)).sum().alias("score"))
         )
