@@ -217,6 +217,16 @@ def test_a_csv_source_is_read_by_ingest_rules(tmp_path, engine):
     assert set(issues["Column"]) == {"Activity Date", "Account ID", "Points"}
     inputs = summary.inputs.set_index("Input").loc["Engagement"]
     assert (inputs["Rows read"], inputs["Rows skipped"]) == (8, 3)
+    # As for a sheet: only headers other than the column's own name are listed.
+    assert inputs["Columns"] == "date <- Activity Date; channel <- Activity Type; weight <- Points"
+    document = summary.to_json()["inputs"]
+    assert [i["columns"] for i in document if i["input"] == "Engagement"] == [
+        {
+            "date": "Activity Date",
+            "channel": "Activity Type",
+            "weight": "Points",
+        }
+    ]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

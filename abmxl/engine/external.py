@@ -65,6 +65,14 @@ def attach_events(
         inputs.loc[row, "Source"] = computed.source
         inputs.loc[row, "Rows read"] = computed.rows_read
         inputs.loc[row, "Rows skipped"] = computed.rows_read - computed.rows_used
+        inputs.loc[row, "Columns"] = "; ".join(
+            f"{column} <- {header}" for column, header in computed.columns.items()
+        )
+        positions = np.flatnonzero(row.to_numpy())
+        inputs.attrs["columns"] = [
+            dict(computed.columns) if i in positions else columns
+            for i, columns in enumerate(book.inputs.attrs.get("columns", []))
+        ]
     return dataclasses.replace(
         book, engagement=None, computed_events=computed, issues=issues, inputs=inputs
     )

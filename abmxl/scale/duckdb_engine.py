@@ -189,6 +189,7 @@ class DuckDBEngine:
             **_reduce(con, query),
             issues=issues,
             source=self.source,
+            columns=headers,
             rows_read=int(rows_read),
             rows_used=int(rows_used),
         )

@@ -201,6 +201,7 @@ class PolarsEngine:
             **_reduce(ev.lazy(), query),
             issues=issue_rows,
             source=self.source,
+            columns=headers,
             rows_read=staged.height,
             rows_used=ev.height,
         )

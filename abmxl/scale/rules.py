@@ -20,7 +20,7 @@ import pandas as pd
 from abmxl.engine.events.computed import ComputedEvents, EventQuery
 from abmxl.engine.events.table import NO_DAY
 from abmxl.engine.ingest.dates import parse_dates
-from abmxl.engine.ingest.headers import match_columns
+from abmxl.engine.ingest.headers import header_key, match_columns
 from abmxl.engine.ingest.numbers import parse_numbers
 from abmxl.engine.issues import SKIPPED, WEIGHT_ZERO, treated_as_blank
 from abmxl.engine.settings import channel_key
@@ -67,6 +67,11 @@ def match_headers(headers: Sequence[str], query: EventQuery, source: EventSource
         )
     wanted = ("date", "account_id", "channel", "weight")
     return {c: str(headers[match.positions[c]]) for c in wanted if c in match.positions}
+
+
+def renamed(headers: dict[str, str]) -> dict[str, str]:
+    """The columns read from a header other than their own name (the Inputs' Columns)."""
+    return {c: h for c, h in headers.items() if header_key(h) != header_key(c)}
 
 
 def account_table(query: EventQuery) -> pd.DataFrame:
@@ -173,6 +178,7 @@ def computed_events(
     source: EventSource,
     rows_read: int,
     rows_used: int,
+    columns: dict[str, str] | None = None,
 ) -> ComputedEvents:
     """Per-account arrays from an engine's small result frames (column ``account``).
 
@@ -208,4 +214,5 @@ def computed_events(
         source=source.label,
         rows_read=rows_read,
         rows_used=rows_used,
+        columns=renamed(columns or {}),
     )

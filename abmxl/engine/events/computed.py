@@ -15,7 +15,7 @@ position order), the channel weights and the Settings the results depend on.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -109,6 +109,8 @@ class ComputedEvents:
         What was read (``file events.parquet``), for the Inputs table.
     rows_read, rows_used : int
         Data rows of SOURCE, and those kept.
+    columns : dict of str to str
+        Column -> the SOURCE header it was read from (the Inputs' Columns).
     """
 
     n_accounts: int
@@ -125,6 +127,7 @@ class ComputedEvents:
     source: str
     rows_read: int
     rows_used: int
+    columns: dict[str, str] = field(default_factory=dict)
 
     def score(self, day: int) -> NDArray[np.float64]:
         """The score as of ``day`` (one of the query's score days)."""
