@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from abmxl.engine.events.computed import ComputedEvents, EventQuery
@@ -56,18 +57,19 @@ class DuckDBEngine:
             con.close()
 
     def _read(self, con: duckdb.DuckDBPyConnection) -> None:
-        files = "[" + ", ".join(_literal(f) for f in self.source.files) + "]"
+        files = "[" + ", ".join(_literal(f) for f in self.source.files) + "]"  # (CSV: one)
         if self.source.kind == "parquet":
-            con.execute(
-                f"CREATE VIEW raw AS SELECT * EXCLUDE (filename, file_row_number), "
-                f"filename AS _file, file_row_number + 1 AS _row "
-                f"FROM read_parquet({files}, filename = true, file_row_number = true)"
+            # One scan per file with its index: an integer per row, not a file name.
+            scans = " UNION ALL BY NAME ".join(
+                f"SELECT * EXCLUDE (file_row_number), {i} AS _file, file_row_number + 1 AS _row "
+                f"FROM read_parquet({_literal(f)}, file_row_number = true)"
+                for i, f in enumerate(self.source.files)
             )
+            con.execute(f"CREATE VIEW raw AS {scans}")
         else:
             # Every cell as text: ingest's rules read it (as a sheet's cells).
             con.execute(
-                f"CREATE TABLE raw AS SELECT *, {_literal(self.source.files[0])} AS _file, "
-                f"row_number() OVER () AS _row "
+                f"CREATE TABLE raw AS SELECT *, 0 AS _file, row_number() OVER () AS _row "
                 f"FROM read_csv({files}, all_varchar = true, header = true)"
             )
 
@@ -95,7 +97,9 @@ class DuckDBEngine:
         channels = [r[0] for r in con.execute(
             f"SELECT DISTINCT {channel_text} FROM raw r WHERE {channel_text} IS NOT NULL"
         ).fetchall()]  # fmt: skip
-        con.register("channels_df", rules.channel_table(channels, query))
+        channel_table = rules.channel_table(channels, query)
+        channel_table["channel_code"] = np.arange(len(channel_table), dtype=np.int64)
+        con.register("channels_df", channel_table)
 
         if kind["date"] in _TEMPORAL:
             day = f"(CAST({col['date']} AS DATE) - DATE '1970-01-01')"
@@ -128,16 +132,13 @@ class DuckDBEngine:
             weight_blank = f"{text} IS NULL"
             weight_join = f"LEFT JOIN numbers_df n ON n.number_text = {text}"
 
+        # Only numbers per row: the texts of the (at most ISSUE_CAP) listed issues are
+        # read back from SOURCE at the end.
         con.execute(
             f"""
             CREATE TEMP TABLE staged AS
-            SELECT r._file AS file, r._row AS row, a.account, c.channel_key, c.channel_weight,
+            SELECT r._file AS file, r._row AS row, a.account, c.channel_code, c.channel_weight,
                    {day} AS day, {weight} AS own_weight, {weight_blank} AS weight_blank,
-                   CAST({id_text} AS VARCHAR) AS id_text,
-                   CAST({col["date"]} AS VARCHAR) AS date_value,
-                   CAST({col["channel"]} AS VARCHAR) AS channel_value,
-                   {f"CAST({col['weight']} AS VARCHAR)" if "weight" in col else "NULL"}
-                       AS weight_value,
                    CASE WHEN {id_text} IS NULL THEN 1
                         WHEN a.account IS NULL THEN 2
                         WHEN {date_blank} THEN 3
@@ -151,35 +152,43 @@ class DuckDBEngine:
         )
         # Repairs of kept rows: unreadable / negative weight -> blank; then an
         # unknown channel without a weight -> 0 (the sheet's order).
-        con.execute(
-            """
-            CREATE TEMP TABLE kept AS
-            SELECT *,
-                   CASE WHEN NOT weight_blank AND own_weight IS NULL THEN 6
-                        WHEN own_weight < 0 THEN 7 END AS repair,
-                   CASE WHEN own_weight >= 0 THEN own_weight END AS usable_weight
-            FROM staged WHERE skip IS NULL
-            """
-        )
         issues_sql = """
-            SELECT file, row, skip AS code, CASE skip WHEN 2 THEN id_text WHEN 5 THEN date_value
-                   END AS value FROM staged WHERE skip IS NOT NULL
-            UNION ALL SELECT file, row, repair, weight_value FROM kept WHERE repair IS NOT NULL
-            UNION ALL SELECT file, row, 8, channel_value FROM kept
-                WHERE usable_weight IS NULL AND channel_weight IS NULL
+            SELECT file, row, skip AS code FROM staged WHERE skip IS NOT NULL
+            UNION ALL
+            SELECT file, row, CASE WHEN own_weight < 0 THEN 7 ELSE 6 END FROM staged
+                WHERE skip IS NULL AND (own_weight < 0 OR (NOT weight_blank AND own_weight IS NULL))
+            UNION ALL
+            SELECT file, row, 8 FROM staged WHERE skip IS NULL AND channel_weight IS NULL
+                AND (own_weight IS NULL OR own_weight < 0)
         """
         total = con.execute(f"SELECT count(*) FROM ({issues_sql})").fetchone()[0]
+        con.execute(
+            f"CREATE TEMP TABLE listed AS SELECT * FROM ({issues_sql}) "
+            f"ORDER BY file, row, code LIMIT {rules.ISSUE_CAP}"
+        )
+        weight_text = f"CAST({col['weight']} AS VARCHAR)" if "weight" in col else "NULL"
         listed = con.execute(
-            f"SELECT * FROM ({issues_sql}) ORDER BY file, row, code LIMIT {rules.ISSUE_CAP}"
+            f"""
+            SELECT l.file, l.row, l.code,
+                   CASE l.code WHEN 2 THEN CAST({id_text} AS VARCHAR)
+                               WHEN 5 THEN CAST({col["date"]} AS VARCHAR)
+                               WHEN 6 THEN {weight_text} WHEN 7 THEN {weight_text}
+                               WHEN 8 THEN CAST({col["channel"]} AS VARCHAR) END AS value
+            FROM listed l JOIN raw r ON r._file = l.file AND r._row = l.row
+            ORDER BY l.file, l.row, l.code
+            """
         ).df()
+        listed["file"] = [self.source.files[int(i)] for i in listed["file"]]
         issues = rules.issue_frame(listed, int(total), headers, self.source)
 
         con.execute(
             """
             CREATE TEMP TABLE ev AS
-            SELECT account, day, COALESCE(usable_weight, channel_weight, 0.0) AS weight,
-                   channel_key AS channel, file, row
-            FROM kept
+            SELECT account, day,
+                   COALESCE(CASE WHEN own_weight >= 0 THEN own_weight END, channel_weight, 0.0)
+                       AS weight,
+                   channel_code, file, row
+            FROM staged WHERE skip IS NULL
             """
         )
         rows_read = con.execute("SELECT count(*) FROM staged").fetchone()[0]
@@ -254,10 +263,11 @@ def _reduce(con: duckdb.DuckDBPyConnection, query: EventQuery) -> dict[str, pd.D
     con.register("opportunity_accounts_df", pd.DataFrame({"account": query.opportunity_accounts}))
     opportunity_touches = con.execute(
         f"""
-        SELECT account, day, weight, channel FROM ev
-        WHERE weight > 0 AND day <= {a}
-          AND account IN (SELECT account FROM opportunity_accounts_df)
-        ORDER BY file, row
+        SELECT e.account, e.day, e.weight, c.channel_key AS channel
+        FROM ev e JOIN channels_df c ON c.channel_code = e.channel_code
+        WHERE e.weight > 0 AND e.day <= {a}
+          AND e.account IN (SELECT account FROM opportunity_accounts_df)
+        ORDER BY e.file, e.row
         """
     ).df()
     return {
