@@ -137,6 +137,7 @@ class PolarsEngine:
             .when(channel_text.is_null()).then(4)
             .when(day.is_null()).then(5)
         )  # fmt: skip
+        weight_value = col["weight"].cast(pl.String) if "weight" in col else pl.lit(None)
         staged = raw.select(
             pl.col("_file").alias("file"),
             pl.col("_row").cast(pl.Int64).alias("row"),
@@ -146,55 +147,46 @@ class PolarsEngine:
             day.alias("day"),
             weight.alias("own_weight"),
             weight_blank.alias("weight_blank"),
+            id_text.cast(pl.String).alias("id_text"),
+            col["date"].cast(pl.String).alias("date_value"),
+            col["channel"].cast(pl.String).alias("channel_value"),
+            weight_value.cast(pl.String).alias("weight_value"),
             skip.alias("skip"),
         ).collect()
         kept = staged.filter(pl.col("skip").is_null()).with_columns(
-            pl.when(pl.col("own_weight") < 0).then(7)
-            .when(~pl.col("weight_blank") & pl.col("own_weight").is_null()).then(6)
-            .alias("repair"),
+            pl.when(~pl.col("weight_blank") & pl.col("own_weight").is_null()).then(6)
+            .when(pl.col("own_weight") < 0).then(7).alias("repair"),
             pl.when(pl.col("own_weight") >= 0).then(pl.col("own_weight")).alias("usable_weight"),
         )  # fmt: skip
         issues = pl.concat(
             [
                 staged.filter(pl.col("skip").is_not_null()).select(
-                    "file", "row", pl.col("skip").alias("code")
+                    "file",
+                    "row",
+                    pl.col("skip").alias("code"),
+                    pl.when(pl.col("skip") == 2)
+                    .then(pl.col("id_text"))
+                    .when(pl.col("skip") == 5)
+                    .then(pl.col("date_value"))
+                    .alias("value"),
                 ),
                 kept.filter(pl.col("repair").is_not_null()).select(
-                    "file", "row", pl.col("repair").alias("code")
+                    "file",
+                    "row",
+                    pl.col("repair").alias("code"),
+                    pl.col("weight_value").alias("value"),
                 ),
                 kept.filter(
                     pl.col("usable_weight").is_null() & pl.col("channel_weight").is_null()
-                ).select("file", "row", pl.lit(8).alias("code")),
+                ).select(
+                    "file", "row", pl.lit(8).alias("code"), pl.col("channel_value").alias("value")
+                ),
             ],
             how="vertical_relaxed",
         )
-        # The texts of the listed issues only, read back from SOURCE.
-        listed = issues.sort("file", "row", "code").head(rules.ISSUE_CAP)
-        code = pl.col("code")
-        weight_text = col["weight"].cast(pl.String) if "weight" in col else pl.lit(None)
-        texts = (
-            raw.join(
-                listed.lazy().with_columns(pl.col("file").cast(pl.Int64)),
-                left_on=["_file", pl.col("_row").cast(pl.Int64)],
-                right_on=["file", "row"],
-                how="inner",
-            )
-            .select(
-                pl.col("_file").alias("file"),
-                pl.col("_row").cast(pl.Int64).alias("row"),
-                code,
-                pl.when(code == 2).then(id_text.cast(pl.String))
-                .when(code == 5).then(col["date"].cast(pl.String))
-                .when(code.is_in([6, 7])).then(weight_text.cast(pl.String))
-                .when(code == 8).then(col["channel"].cast(pl.String))
-                .alias("value"),
-            )
-            .sort("file", "row", "code")
-            .collect()
-        )  # fmt: skip
-        listed_frame = _pandas(texts)
-        listed_frame["file"] = [self.source.files[i] for i in listed_frame["file"]]
-        issue_rows = rules.issue_frame(listed_frame, issues.height, headers, self.source)
+        listed = _pandas(issues.sort("file", "row", "code").head(rules.ISSUE_CAP))
+        listed["file"] = [self.source.files[i] for i in listed["file"]]
+        issue_rows = rules.issue_frame(listed, issues.height, headers, self.source)
 
         ev = kept.select(
             "account",
