@@ -92,6 +92,7 @@ def _is_user_error(error: Exception) -> bool:
     from abmxl.io.reader import WorkbookReadError
     from abmxl.io.xlsx_writer import WorkbookWriteError
     from abmxl.refresh import RefreshError
+    from abmxl.scale import EngineNotInstalled, SourceError
 
     return isinstance(
         error,
@@ -101,6 +102,8 @@ def _is_user_error(error: Exception) -> bool:
         | WorkbookWriteError
         | InputError
         | CsvReadError
+        | SourceError
+        | EngineNotInstalled
         | OSError,
     )
 
@@ -122,6 +125,20 @@ def _parser() -> argparse.ArgumentParser:
     refresh.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     refresh.add_argument(
         "--force", action="store_true", help="with CSV files: replace an existing --out file"
+    )
+    # With BOOK, --engagement (of the CSV options) names a SOURCE of events:
+    # a Parquet file, folder or glob, or a CSV file, replacing the Engagement sheet.
+    events = refresh.add_argument_group(
+        "events outside the workbook: BOOK --engagement SOURCE (docs/scale.md)"
+    )
+    events.add_argument(
+        "--engine",
+        choices=("duckdb", "polars", "spark"),
+        default="duckdb",
+        help="where the events of a SOURCE are computed (default duckdb)",
+    )
+    events.add_argument(
+        "--spark-master", metavar="URL", help="Spark master of --engine spark (default local[*])"
     )
     refresh.set_defaults(run=_cmd_refresh, parser=refresh)
 
@@ -179,6 +196,10 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     from abmxl.refresh import refresh_csv, refresh_workbook
 
     csv_files = _csv_files(args)
+    # scale.md: with a workbook, --engagement is a SOURCE of events (Parquet or CSV).
+    source = csv_files.pop("Engagement", None) if args.book is not None else None
+    if args.book is None and (args.engine != "duckdb" or args.spark_master):
+        args.parser.error("--engine and --spark-master go with BOOK --engagement SOURCE")
     # Wrong combinations are usage errors, reported by argparse as for a missing BOOK.
     if csv_files and args.book is not None:
         args.parser.error(
@@ -195,7 +216,14 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         if csv_files:
             summary = refresh_csv(csv_files, args.out, progress=progress)
         else:
-            summary = refresh_workbook(args.book, args.out, progress=progress)
+            summary = refresh_workbook(
+                args.book,
+                args.out,
+                progress=progress,
+                engagement=source,
+                engine=args.engine,
+                spark_master=args.spark_master,
+            )
     if args.json:
         json.dump(summary.to_json(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

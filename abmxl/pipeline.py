@@ -20,11 +20,13 @@ import datetime as dt
 from collections.abc import Callable
 
 from abmxl import engine
+from abmxl.engine.events.computed import EventEngine
 from abmxl.engine.model import FunnelSummary
 from abmxl.engine.required import check_required
 from abmxl.engine.sources import BookInputs
 from abmxl.io.content import SheetContent
 from abmxl.io.layout import build_output_sheets
+from abmxl.scale.engines import source_opener
 
 Progress = Callable[[str], None]
 
@@ -42,6 +44,8 @@ def run_refresh(
     today: dt.date,
     now: dt.datetime,
     progress: Progress | None = None,
+    event_engine: EventEngine | None = None,
+    open_source: Callable[[str], EventEngine] | None = None,
 ) -> FunnelSummary:
     """Refresh once: ``read_inputs`` -> required check -> engine -> layout -> ``write_sheets``.
 
@@ -58,6 +62,12 @@ def run_refresh(
         The refresh time shown above the tables (``FunnelSummary.refreshed_at``).
     progress : callable, optional
         Called with a short message as each phase starts.
+    event_engine : callable, optional
+        scale.md: the engine on the events of ``--engagement SOURCE``; it
+        replaces the Engagement sheet.
+    open_source : callable, optional
+        Opens Settings ``engagement_source`` (default: DuckDB, a relative path
+        taken from the current folder).
 
     Returns
     -------
@@ -75,7 +85,11 @@ def run_refresh(
     tables = inputs.tables
     check_required(tables, inputs.name, list(inputs.sheets))
     say("computing the funnel")
-    summary = engine.build_summary(tables, today=today)
+    if open_source is None:
+        open_source = source_opener()
+    summary = engine.build_summary(
+        tables, today=today, event_engine=event_engine, open_source=open_source
+    )
     # The raw cell grids (a Python object per input cell) are the bulk of the
     # memory; drop them before the output sheets are generated (issue 13).
     del inputs, tables

@@ -36,6 +36,9 @@ def refresh_workbook(
     *,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    engagement: str | os.PathLike[str] | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> FunnelSummary:
     """Rebuild the Funnel Summary and Account Scores sheets of a workbook.
 
@@ -51,6 +54,14 @@ def refresh_workbook(
         the machine's date. Pass it to make a refresh reproducible.
     progress : callable, optional
         Called with a short message as each phase starts.
+    engagement : path-like, optional
+        scale.md: a Parquet file, folder or glob, or a CSV file of events that
+        replaces the Engagement sheet (default: Settings ``engagement_source``,
+        taken from the workbook's folder when relative, else the sheet).
+    engine : {"duckdb", "polars", "spark"}
+        Where the events of a SOURCE are computed.
+    spark_master : str, optional
+        The Spark master URL of ``engine="spark"`` (default ``local[*]``).
 
     Returns
     -------
@@ -67,6 +78,11 @@ def refresh_workbook(
     target = Path(out) if out is not None else source
     _check_target(source, target)
 
+    from abmxl.scale import event_engine, source_opener
+
+    # SOURCE is checked (exists, engine installed) before the book is read.
+    events = None if engagement is None else event_engine(str(engagement), engine, spark_master)
+
     def read(say: Progress) -> BookInputs:
         say(f"reading {source.name}")
         return read_book(source, progress=say)
@@ -77,6 +93,8 @@ def refresh_workbook(
         today=today or dt.date.today(),
         now=dt.datetime.now().replace(microsecond=0),
         progress=progress,
+        event_engine=events,
+        open_source=source_opener(engine, spark_master, base=source.resolve().parent),
     )
 
 

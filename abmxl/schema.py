@@ -186,6 +186,8 @@ DEFAULT_SETTINGS: dict[str, float | str | None] = {
     "attribution_window_days": 90.0,
     "attribution_half_life_days": 30.0,
     "attribution_model": "w_shaped",
+    # scale.md: events read from a Parquet/CSV SOURCE instead of the Engagement sheet.
+    "engagement_source": None,
 }
 
 # The words a text setting accepts (matched ignoring case; ``date_order`` is
@@ -196,6 +198,9 @@ TEXT_SETTINGS: dict[str, tuple[str, ...]] = {
     "period": ("quarter", "month", "year"),
     "attribution_model": ATTRIBUTION_MODELS,
 }
+
+# Settings that take any text (kept as written, stripped; blank = the default).
+FREE_TEXT_SETTINGS: tuple[str, ...] = ("engagement_source",)
 
 DEFAULT_CHANNEL_WEIGHTS: dict[str, float] = {
     "web_visit": 1.0,

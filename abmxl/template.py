@@ -116,6 +116,8 @@ SETTING_NOTES: dict[str, str] = {
     "attribution_half_life_days": "time_decay attribution: a touch's credit halves every N days",
     "attribution_model": "Model the Attribution chart shows: first, last, linear, u_shaped, "
     "w_shaped, time_decay or weighted",
+    "engagement_source": "Events outside this workbook: a Parquet file, folder or glob, or a CSV "
+    "file (blank: the Engagement sheet)",
 }
 
 

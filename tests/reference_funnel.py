@@ -117,6 +117,7 @@ SETTINGS_NOT_MODELLED = frozenset(
         "decimal_separator",
         "date_order",
         "attribution_model",
+        "engagement_source",  # scale.md: where the events are, not a number
     }
 )
 CHANNEL_WEIGHT_DEFAULTS: dict[str, float] = {

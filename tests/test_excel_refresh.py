@@ -111,7 +111,7 @@ def test_refresh_never_writes_input_sheets(sample_book: Path) -> None:
 def test_failure_is_an_alert_not_a_traceback(
     sample_book: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def broken_engine(tables: object, today: dt.date) -> None:
+    def broken_engine(tables: object, today: dt.date, **sources: object) -> None:
         raise ValueError("Accounts: no account_id column")
 
     monkeypatch.setattr("abmxl.engine.build_summary", broken_engine)

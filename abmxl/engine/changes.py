@@ -15,7 +15,7 @@ from abmxl.engine.clean import WON, CleanBook
 from abmxl.engine.events import Opportunities, StageDates, stage_dates
 from abmxl.engine.events.stage_dates import SCORE_DECIMALS
 from abmxl.engine.progression import Progression, progression, stage_ranks, stage_ranks_at
-from abmxl.engine.stage_dates import as_of_day_of, book_stage_dates
+from abmxl.engine.stage_dates import as_of_day_of, book_events, book_stage_dates
 from abmxl.engine.trends import PeriodWindow, trends_table
 from abmxl.schema import EXPANSION, RENEWAL
 
@@ -44,8 +44,8 @@ def stage_ranks_on(book: CleanBook, day: dt.date) -> np.ndarray:
         half_life_days=settings.half_life_days,
         engagement_min=settings.engagement_min,
     )
-    if book.engagement is not None:
-        events = event_level.Events.from_frame(book.engagement, n)
+    events = book_events(book)
+    if events is not None:
         score = event_level.engagement_score(
             events, day_number, settings.window_days, settings.half_life_days
         )
@@ -93,15 +93,17 @@ def what_changed(
     if now is None:
         now = book_stage_dates(book, as_of_day_of(book))
     engagement = book.engagement
+    computed = book.computed_events
     trends = trends_table(
         window,
         tiers,
-        engaged_dates=now.engaged_date if engagement is not None else None,
+        engaged_dates=now.engaged_date if engagement is not None or computed else None,
         opportunity_dates=now.opportunity_date,
         won_dates=now.won_date,
         opportunities=book.opportunities,
         engagement=engagement,
         spend=book.spend,
+        period_touches=computed.period_touches if computed is not None else None,
     )
 
     from_date = window.previous_period_end

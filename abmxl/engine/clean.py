@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from abmxl.engine.events.computed import ComputedEvents
 from abmxl.engine.ingest.cells import ParsedColumn, TextColumn, parse_text
 from abmxl.engine.ingest.dates import parse_dates
 from abmxl.engine.ingest.maps import MapIssue, read_column_map, read_value_map
@@ -128,6 +129,8 @@ class CleanBook:
     issues: pd.DataFrame
     inputs: pd.DataFrame | None = None
     """``Inputs`` (ingest.md section 7): columns ``INPUTS_COLUMNS``, one row per input."""
+    computed_events: ComputedEvents | None = None
+    """scale.md: the event-level results of an engine, when the events are a SOURCE."""
 
 
 @dataclass

@@ -13,7 +13,7 @@ table whatever the number of accounts.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -23,13 +23,24 @@ from abmxl.engine import attribution
 from abmxl.engine import events as event_level
 from abmxl.engine.changes import what_changed
 from abmxl.engine.clean import LOST, OPEN, WON, CleanBook, clean_book
-from abmxl.engine.events import Events, Opportunities, StageDates
+from abmxl.engine.events import Opportunities, StageDates
+from abmxl.engine.events.computed import EventEngine
 from abmxl.engine.events.stage_dates import SCORE_DECIMALS
+from abmxl.engine.external import attach_events
 from abmxl.engine.lift import funnel_lift
 from abmxl.engine.model import FunnelSummary, RawTable
 from abmxl.engine.spikes import spike_columns
+from abmxl.engine.stage_dates import book_events
 from abmxl.engine.velocity import stage_velocity
-from abmxl.schema import ACCOUNT_SCORES_COLUMNS, EXPANSION, NEW_BUSINESS, RENEWAL, SEGMENTS, STAGES
+from abmxl.schema import (
+    ACCOUNT_SCORES_COLUMNS,
+    ENGAGEMENT,
+    EXPANSION,
+    NEW_BUSINESS,
+    RENEWAL,
+    SEGMENTS,
+    STAGES,
+)
 
 __all__ = ["KPI_LABELS", "build_summary", "summarize"]
 
@@ -88,7 +99,12 @@ _SPEND_KPIS = (
 )
 
 
-def build_summary(tables: Mapping[str, RawTable | None], today: dt.date) -> FunnelSummary:
+def build_summary(
+    tables: Mapping[str, RawTable | None],
+    today: dt.date,
+    event_engine: EventEngine | None = None,
+    open_source: Callable[[str], EventEngine] | None = None,
+) -> FunnelSummary:
     """The funnel of a workbook's input tables.
 
     Parameters
@@ -99,6 +115,12 @@ def build_summary(tables: Mapping[str, RawTable | None], today: dt.date) -> Funn
     today : datetime.date
         The as-of date when the Settings sheet leaves ``as_of`` blank (the
         engine never reads the clock).
+    event_engine : callable, optional
+        scale.md: computes the event-level results from a SOURCE outside the
+        workbook (``abmxl.scale``); the Engagement sheet is then not used.
+    open_source : callable, optional
+        Opens the engine of Settings ``engagement_source`` when ``event_engine``
+        is not given and the setting is filled.
 
     Returns
     -------
@@ -106,7 +128,14 @@ def build_summary(tables: Mapping[str, RawTable | None], today: dt.date) -> Funn
         FunnelStages, FunnelKPIs, DataIssues and AccountScores. Bad cells never
         raise: they are rows of ``issues``.
     """
+    if event_engine is None and open_source is not None:
+        source = clean_book(tables, today).settings.engagement_source
+        event_engine = open_source(source) if source else None
+    if event_engine is not None:  # scale.md: SOURCE replaces the Engagement sheet
+        tables = {name: raw for name, raw in tables.items() if name != ENGAGEMENT.name}
     book = clean_book(tables, today)
+    if event_engine is not None:
+        book = attach_events(book, tables, event_engine)
     summary = summarize(book)
     # ingest.md sections 6-7: what was read, and the settings that could not be used.
     summary.inputs = book.inputs
@@ -157,10 +186,13 @@ def summarize(book: CleanBook) -> FunnelSummary:
     accounts = book.accounts
     n = len(accounts)
     opps = book.opportunities
-    engagement = book.engagement
+    # scale.md: an engine's touches of opportunity accounts stand in for the
+    # Engagement rows where attribution needs single events.
+    computed = book.computed_events
+    engagement = book.engagement if computed is None else computed.opportunity_touches
 
     # --- per account: engagement (event-level work lives in engine.events) -----------
-    events = Events.from_frame(engagement, n) if engagement is not None else None
+    events = book_events(book)
     if events is not None:
         score = event_level.engagement_score(
             events, as_of_day, settings.window_days, settings.half_life_days

@@ -68,6 +68,7 @@ class Settings:
     attribution_window_days: float = 90.0
     attribution_half_life_days: float = 30.0
     attribution_model: str = "w_shaped"
+    engagement_source: str | None = None  # scale.md: events outside the workbook
     # ingest.md section 6: as_of was blank (today used); values not used.
     as_of_is_today: bool = False
     settings_ignored: int = 0
@@ -156,6 +157,9 @@ def clean_settings(
                 problems.append((i, "key", "duplicate key", SKIPPED))
             elif numbers.blank[i]:
                 seen.add(name)  # a blank value means the default
+            elif name in schema.FREE_TEXT_SETTINGS:
+                seen.add(name)
+                values[name] = str(cells[i]).strip()
             elif name in schema.TEXT_SETTINGS:
                 seen.add(name)
                 word = _text_setting(name, cells[i])

@@ -11,9 +11,19 @@ import numpy as np
 
 from abmxl.engine.clean import WON, CleanBook
 from abmxl.engine.events import Events, Opportunities, StageDates, stage_dates
+from abmxl.engine.events.computed import ComputedEvents
 from abmxl.schema import EXPANSION, RENEWAL
 
-__all__ = ["StageDates", "as_of_day_of", "book_stage_dates"]
+__all__ = ["StageDates", "as_of_day_of", "book_events", "book_stage_dates"]
+
+
+def book_events(book: CleanBook) -> Events | ComputedEvents | None:
+    """The book's events: an engine's results (scale.md), the Engagement sheet's, or None."""
+    if book.computed_events is not None:
+        return book.computed_events
+    if book.engagement is not None:
+        return Events.from_frame(book.engagement, len(book.accounts))
+    return None
 
 
 def as_of_day_of(book: CleanBook) -> int:
@@ -33,7 +43,7 @@ def book_stage_dates(
     """
     day = as_of_day_of(book) if as_of_day is None else int(as_of_day)
     n = len(book.accounts)
-    events = Events.from_frame(book.engagement, n) if book.engagement is not None else None
+    events = book_events(book)
     settings = book.settings
     return stage_dates(
         n,

@@ -195,6 +195,7 @@ def trends_table(
     opportunities: pd.DataFrame,
     engagement: pd.DataFrame | None,
     spend: pd.DataFrame | None,
+    period_touches: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The ``Trends`` table: one row per segment and period (segment-major).
 
@@ -213,6 +214,9 @@ def trends_table(
     engagement, spend : pandas.DataFrame or None
         ``CleanBook.engagement`` and ``CleanBook.spend``; None without data
         (``touches`` and ``spend`` are blank).
+    period_touches : pandas.DataFrame, optional
+        scale.md: events per account and period code counted by an engine
+        (columns account, code, events), used instead of ``engagement``.
 
     Returns
     -------
@@ -259,7 +263,15 @@ def trends_table(
         count(cycle_rows, opp_tier, cycle_days), count(cycle_rows, opp_tier)
     )
 
-    if engagement is None:
+    if period_touches is not None:
+        codes = period_touches["code"].to_numpy(dtype=np.int64)
+        rows = np.where(codes <= window.last_code, codes - window.first_code, -1)
+        m["touches"] = count(
+            rows,
+            tiers[period_touches["account"].to_numpy(dtype=np.int64)],
+            period_touches["events"].to_numpy(dtype=np.float64),
+        )
+    elif engagement is None:
         m["touches"] = blank
     else:
         event_tier = tiers[engagement["account"].to_numpy()]

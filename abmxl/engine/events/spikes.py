@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from abmxl.engine.events.computed import ComputedEvents
 from abmxl.engine.events.table import Events
 
 
@@ -24,11 +25,15 @@ class Spikes:
 
 
 def spikes(
-    events: Events | None, as_of_day: int, recent_days: float, baseline_days: float
+    events: Events | ComputedEvents | None, as_of_day: int, recent_days: float, baseline_days: float
 ) -> Spikes | None:
     """Recent and baseline engagement of every account; None without events."""
     if events is None:
         return None
+    if isinstance(events, ComputedEvents):
+        if as_of_day != events.as_of_day:
+            raise ValueError("the engine computed spikes only as of as_of")
+        return Spikes(recent=events.recent, baseline=events.baseline)
     age = as_of_day - events.day  # whole days
     recent = (age >= 0) & (age < recent_days)
     earlier = (age >= recent_days) & (age < recent_days + baseline_days)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from abmxl.engine.events.computed import ComputedEvents
 from abmxl.engine.events.scores import first_day, first_touch
 from abmxl.engine.events.table import NO_DAY, Events, Opportunities, as_dates
 
@@ -155,6 +156,8 @@ def engaged_days(
     See the module docstring for the method; ``scores_as_of_event_days`` gives
     the scores it compares.
     """
+    if isinstance(events, ComputedEvents):  # scale.md: computed by an engine
+        return events.earliest_up_to(events.engaged_day, as_of_day)
     n = events.n_accounts
     out = np.full(n, NO_DAY, dtype=np.int64)
     known = events.up_to(as_of_day)
