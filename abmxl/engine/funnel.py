@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -179,20 +180,59 @@ _NAT_DAY = np.iinfo(np.int64).min  # numpy's NaT viewed as int64
 _NO_DAY = event_level.NO_DAY
 
 
-def summarize(book: CleanBook) -> FunnelSummary:
-    """The funnel of cleaned input tables (see ``build_summary``)."""
-    settings = book.settings
-    as_of_day = int(np.datetime64(settings.as_of, "D").view(np.int64))
-    accounts = book.accounts
-    n = len(accounts)
-    opps = book.opportunities
-    # scale.md: an engine's touches of opportunity accounts stand in for the
-    # Engagement rows where attribution needs single events.
-    computed = book.computed_events
-    engagement = book.engagement if computed is None else computed.opportunity_touches
+@dataclass(frozen=True)
+class _Opps:
+    """Per-opportunity arrays the KPIs and account columns are computed from."""
 
-    # --- per account: engagement (event-level work lives in engine.events) -----------
-    events = book_events(book)
+    account: np.ndarray
+    tier: np.ndarray
+    amount: np.ndarray
+    acv: np.ndarray
+    won: np.ndarray
+    lost: np.ndarray
+    is_open: np.ndarray
+    new_business: np.ndarray
+    renewal: np.ndarray
+    expansion: np.ndarray
+    timed: np.ndarray
+    created_day: np.ndarray
+    close_day: np.ndarray
+
+    @classmethod
+    def of(cls, opps: pd.DataFrame, tiers: np.ndarray) -> _Opps:
+        account = opps["account"].to_numpy()
+        status, kind, amount = (opps[c].to_numpy() for c in ("status", "type", "amount"))
+        acv = metrics.acv(amount, opps["term_years"].to_numpy(), opps["one_time_fees"].to_numpy())
+        return cls(
+            account=account,
+            tier=tiers[account],
+            amount=amount,
+            acv=np.asarray(acv, dtype=np.float64),
+            won=status == WON,
+            lost=status == LOST,
+            is_open=status == OPEN,
+            new_business=kind == NEW_BUSINESS,
+            renewal=kind == RENEWAL,
+            expansion=kind == EXPANSION,
+            timed=opps["timed"].to_numpy(),
+            created_day=_day_numbers(opps["created_date"].to_numpy()),
+            close_day=_day_numbers(opps["close_date"].to_numpy()),
+        )
+
+
+@dataclass(frozen=True)
+class _Signals:
+    """Per-account event-level results (engine.events) as of as_of."""
+
+    score: np.ndarray
+    threshold_score: np.ndarray  # rounded to SCORE_DECIMALS for threshold tests (scale.md)
+    first_touch: np.ndarray
+    touches: np.ndarray
+    spikes: object
+
+
+def _signals(book: CleanBook, events: object, as_of_day: int) -> _Signals:
+    settings, n = book.settings, len(book.accounts)
     if events is not None:
         score = event_level.engagement_score(
             events, as_of_day, settings.window_days, settings.half_life_days
@@ -207,10 +247,10 @@ def summarize(book: CleanBook) -> FunnelSummary:
     spikes = event_level.spikes(
         events, as_of_day, settings.spike_recent_days, settings.spike_baseline_days
     )
-    # scale.md: a threshold test on a float sum compares it rounded to 9 decimals.
-    threshold_score = np.round(score, SCORE_DECIMALS)
+    return _Signals(score, np.round(score, SCORE_DECIMALS), first_touch, touches, spikes)
 
-    # --- per account: tier ------------------------------------------------------------
+
+def _tiers(accounts: pd.DataFrame, threshold_score: np.ndarray, settings) -> np.ndarray:
     computed_tier = metrics.tier(
         accounts["fit_score"].to_numpy(),
         accounts["intent_score"].to_numpy(),
@@ -223,127 +263,49 @@ def summarize(book: CleanBook) -> FunnelSummary:
         acv_tier2=settings.acv_tier2,
     )
     override = accounts["tier_override"].to_numpy()
-    tiers = np.where(np.isnan(override), computed_tier, override).astype(np.int64)
+    return np.where(np.isnan(override), computed_tier, override).astype(np.int64)
 
-    # --- per opportunity ----------------------------------------------------------------
-    opp_account = opps["account"].to_numpy()
-    opp_tier = tiers[opp_account]
-    status = opps["status"].to_numpy()
-    kind = opps["type"].to_numpy()
-    amount = opps["amount"].to_numpy()
-    won, lost, is_open = status == WON, status == LOST, status == OPEN
-    new_business, renewal, expansion = kind == NEW_BUSINESS, kind == RENEWAL, kind == EXPANSION
-    opp_acv = np.asarray(
-        metrics.acv(amount, opps["term_years"].to_numpy(), opps["one_time_fees"].to_numpy()),
-        dtype=np.float64,
-    )
-    timed = opps["timed"].to_numpy()
-    created_day = _day_numbers(opps["created_date"].to_numpy())
-    close_day = _day_numbers(opps["close_date"].to_numpy())
 
-    # --- per account: stages -------------------------------------------------------------
+def _reached(o: _Opps, threshold_score: np.ndarray, engagement_min: float, n: int) -> dict:
+    """Stages reached per account (workbook.md: Engaged, Opportunity, Won imply those before)."""
     reached = {
         _TARGET: np.ones(n, dtype=bool),
-        _OPPORTUNITY: _any_per_account(opp_account, np.ones(len(opps), dtype=bool), n),
-        _WON: _any_per_account(opp_account, won, n),
-        _RETAINED: _any_per_account(opp_account, won & renewal, n),
-        _EXPANDED: _any_per_account(opp_account, won & expansion, n),
+        _OPPORTUNITY: _any_per_account(o.account, np.ones(len(o.account), dtype=bool), n),
+        _WON: _any_per_account(o.account, o.won, n),
+        _RETAINED: _any_per_account(o.account, o.won & o.renewal, n),
+        _EXPANDED: _any_per_account(o.account, o.won & o.expansion, n),
     }
     # nan >= x is False: without Engagement data, Engaged means reached Opportunity.
-    reached[_ENGAGED] = (threshold_score >= settings.engagement_min) | reached[_OPPORTUNITY]
+    reached[_ENGAGED] = (threshold_score >= engagement_min) | reached[_OPPORTUNITY]
+    return reached
+
+
+def summarize(book: CleanBook) -> FunnelSummary:
+    """The funnel of cleaned input tables (see ``build_summary``)."""
+    settings = book.settings
+    as_of_day = int(np.datetime64(settings.as_of, "D").view(np.int64))
+    accounts = book.accounts
+    n = len(accounts)
+    # scale.md: an engine's touches of opportunity accounts stand in for the
+    # Engagement rows where attribution needs single events.
+    computed = book.computed_events
+    engagement = book.engagement if computed is None else computed.opportunity_touches
+
+    events = book_events(book)
+    signals = _signals(book, events, as_of_day)
+    tiers = _tiers(accounts, signals.threshold_score, settings)
+    o = _Opps.of(book.opportunities, tiers)
+    reached = _reached(o, signals.threshold_score, settings.engagement_min, n)
     current_stage = np.select(
         [reached[stage] for stage in reversed(STAGES[1:])],
         list(reversed(STAGES[1:])),
         default=_TARGET,
     ).astype(object)
+    count = {stage: _by_segment(tiers, reached[stage]) for stage in STAGES}
+    stages = _stages_table(count, tiers, current_stage)
 
-    stage_counts = {stage: _by_segment(tiers, reached[stage]) for stage in STAGES}
-    stages = _stages_table(stage_counts, tiers, current_stage)
-
-    # --- KPIs ----------------------------------------------------------------------------
-    count = stage_counts
-    targets = count[_TARGET]
-    k: dict[str, np.ndarray] = {}
-    k["target_accounts"] = targets
-    if book.has_expected_acv:
-        k["tam"] = _by_segment(tiers, np.nan_to_num(accounts["expected_acv"].to_numpy()))
-    else:
-        k["tam"] = _NO_DATA
-    k["engaged_accounts"] = count[_ENGAGED]
-    k["engaged_pct"] = metrics.engagement_pct(count[_ENGAGED], targets)
-    k["avg_engagement_score"] = (
-        _mean_by_segment(tiers, score) if engagement is not None else _NO_DATA
-    )
-    k["opportunity_accounts"] = count[_OPPORTUNITY]
-    k["opportunity_rate"] = _share(count[_OPPORTUNITY], targets)
-    k["open_pipeline"] = _by_segment(opp_tier, np.where(is_open, amount, 0.0))
-    k["won_accounts"] = count[_WON]
-    k["account_win_rate"] = metrics.win_rate(count[_WON], targets)
-
-    won_nb = won & new_business
-    won_nb_count = _by_segment(opp_tier, won_nb)
-    k["win_rate"] = metrics.win_rate(
-        won_nb_count, _by_segment(opp_tier, (won | lost) & new_business)
-    )
-    k["new_revenue_won"] = _by_segment(opp_tier, np.where(won_nb, amount, 0.0))
-    k["new_acv_won"] = _by_segment(opp_tier, np.where(won_nb, opp_acv, 0.0))
-    k["avg_deal_size"] = _share(k["new_revenue_won"], won_nb_count)
-    cycle = won_nb & timed & (close_day != _NAT_DAY)
-    k["avg_sales_cycle_days"] = _mean_by_segment(opp_tier[cycle], (close_day - created_day)[cycle])
-
-    if engagement is not None:
-        first_opp = event_level.first_day(opp_account[timed], created_day[timed], n)
-        measured = (first_opp != _NO_DAY) & (first_touch <= first_opp)
-        k["avg_days_to_opportunity"] = _mean_by_segment(
-            tiers[measured], (first_opp - first_touch)[measured]
-        )
-        k["avg_touches_per_won_account"] = _share(
-            _by_segment(tiers, np.where(reached[_WON], touches, 0.0)), count[_WON]
-        )
-    else:
-        k["avg_days_to_opportunity"] = _NO_DATA
-        k["avg_touches_per_won_account"] = _NO_DATA
-    k["pipeline_velocity"] = metrics.pipeline_velocity(
-        _by_segment(opp_tier, is_open & new_business),
-        k["avg_deal_size"],
-        k["win_rate"],
-        k["avg_sales_cycle_days"],
-    )
-
-    if book.spend is not None:
-        spend_tier = book.spend["tier"].to_numpy()
-        spend_amount = book.spend["amount"].to_numpy()
-        program_wide = np.isnan(spend_tier)
-        total_spend = _by_segment(
-            np.where(program_wide, 0, spend_tier).astype(np.int64)[~program_wide],
-            spend_amount[~program_wide],
-        )
-        total_spend[0] += spend_amount[program_wide].sum()  # program-wide: All targets only
-        k["total_spend"] = total_spend
-        k["cost_per_engaged_account"] = metrics.cost_per(total_spend, count[_ENGAGED])
-        k["cost_per_opportunity_account"] = metrics.cost_per(total_spend, count[_OPPORTUNITY])
-        k["cost_per_won_account"] = metrics.cost_per(total_spend, count[_WON])
-    else:
-        for key in _SPEND_KPIS:
-            k[key] = _NO_DATA
-
-    won_renewals = _by_segment(opp_tier, won & renewal)
-    lost_renewals = _by_segment(opp_tier, lost & renewal)
-    closed_renewals = won_renewals + lost_renewals
-    k["renewal_rate"] = metrics.renewal_rate(won_renewals, closed_renewals)
-    k["churn_rate"] = metrics.churn_rate(lost_renewals, closed_renewals)
-    k["expansion_revenue_won"] = _by_segment(opp_tier, np.where(won & expansion, amount, 0.0))
-    k["total_revenue_won"] = _by_segment(opp_tier, np.where(won, amount, 0.0))
-    k["avg_acv"] = _mean_by_segment(opp_tier[won], opp_acv[won])
-    k["clv"] = _clv(k["avg_acv"], k["churn_rate"], book)
-    k["ltv_to_cac"] = (
-        metrics.ltv_to_cac(k["clv"], k["cost_per_won_account"])
-        if book.spend is not None
-        else _NO_DATA
-    )
-    k["nps"] = _nps_by_segment(book, tiers)
-    k["account_penetration"] = _penetration_by_segment(book, tiers, n)
-    spike = spike_columns(spikes, accounts["intent_score"].to_numpy(), settings)
+    k = _funnel_kpis(book, tiers, o, count, reached, signals, has_engagement=engagement is not None)
+    spike = spike_columns(signals.spikes, accounts["intent_score"].to_numpy(), settings)
     k["spiking_accounts"] = _by_segment(tiers, spike["spiking"]) if events is not None else _NO_DATA
     k["surging_accounts"] = _by_segment(tiers, spike["surging"])
 
@@ -351,39 +313,40 @@ def summarize(book: CleanBook) -> FunnelSummary:
     dates = event_level.stage_dates(
         n,
         events,
-        Opportunities.from_frame(opps, WON, RENEWAL, EXPANSION),
+        Opportunities.from_frame(book.opportunities, WON, RENEWAL, EXPANSION),
         as_of_day,
         window_days=settings.window_days,
         half_life_days=settings.half_life_days,
         engagement_min=settings.engagement_min,
         opportunities_as_of=False,  # section 1: every opportunity, as the stages count them
     )
+    closed_nb = (o.won | o.lost) & o.new_business
     rate_counts = {
-        "engaged_pct": (count[_ENGAGED], targets),
-        "opportunity_rate": (count[_OPPORTUNITY], targets),
-        "account_win_rate": (count[_WON], targets),
-        "win_rate": (won_nb_count, _by_segment(opp_tier, (won | lost) & new_business)),
+        "engaged_pct": (count[_ENGAGED], count[_TARGET]),
+        "opportunity_rate": (count[_OPPORTUNITY], count[_TARGET]),
+        "account_win_rate": (count[_WON], count[_TARGET]),
+        "win_rate": (_by_segment(o.tier, o.won & o.new_business), _by_segment(o.tier, closed_nb)),
     }
 
     # --- influence and attribution (analytics.md section 8) ---------------------------
     found = attribution.influence(
         engagement,
-        opps,
-        won,
-        won | lost,
+        book.opportunities,
+        o.won,
+        o.won | o.lost,
         as_of_day,
         settings.attribution_window_days,
     )
-    _influence_kpis(k, found, opp_tier, amount, won, created_day, engagement is not None)
+    _influence_kpis(k, found, o.tier, o.amount, o.won, o.created_day, engagement is not None)
     if engagement is not None:
-        sourced_pipeline = np.bincount(opp_account, weights=amount * found.sourced, minlength=n)
+        sourced_pipeline = np.bincount(o.account, weights=o.amount * found.sourced, minlength=n)
         influenced_pipeline = np.bincount(
-            opp_account, weights=amount * found.influenced, minlength=n
+            o.account, weights=o.amount * found.influenced, minlength=n
         )
     else:
         sourced_pipeline = influenced_pipeline = np.full(n, np.nan)
     attribution_frame = attribution.attribution_table(
-        found, amount, book.spend, settings.attribution_half_life_days
+        found, o.amount, book.spend, settings.attribution_half_life_days
     )
 
     kpis = pd.DataFrame(
@@ -400,14 +363,16 @@ def summarize(book: CleanBook) -> FunnelSummary:
                 accounts["account_name"].to_numpy(dtype=object), dtype=object
             ),
             "tier": tiers,
-            "engagement_score": score,
-            "first_touch": _dates_of(first_touch),
+            "engagement_score": signals.score,
+            "first_touch": _dates_of(signals.first_touch),
             **{f"reached_{stage.lower()}": reached[stage] for stage in STAGES},
             "current_stage": pd.Series(current_stage, dtype=object),
             "open_pipeline": np.bincount(
-                opp_account, weights=np.where(is_open, amount, 0.0), minlength=n
+                o.account, weights=np.where(o.is_open, o.amount, 0.0), minlength=n
             ),
-            "won_amount": np.bincount(opp_account, weights=np.where(won, amount, 0.0), minlength=n),
+            "won_amount": np.bincount(
+                o.account, weights=np.where(o.won, o.amount, 0.0), minlength=n
+            ),
             **{
                 name: getattr(dates, name).astype("datetime64[s]") for name in StageDates.FIELDS[1:]
             },
@@ -416,14 +381,14 @@ def summarize(book: CleanBook) -> FunnelSummary:
                 metrics.tier_reason(
                     accounts["fit_score"].to_numpy(),
                     accounts["intent_score"].to_numpy(),
-                    threshold_score,
+                    signals.threshold_score,
                     accounts["expected_acv"].to_numpy(),
                     settings.fit_min,
                     settings.intent_min,
                     settings.engagement_min,
                     settings.acv_tier1,
                     settings.acv_tier2,
-                    tier_override=override,
+                    tier_override=accounts["tier_override"].to_numpy(),
                 ),
                 dtype=object,
             ),
@@ -448,6 +413,104 @@ def summarize(book: CleanBook) -> FunnelSummary:
         attribution_window_days=settings.attribution_window_days,
         attribution_half_life_days=settings.attribution_half_life_days,
     )
+
+
+def _funnel_kpis(
+    book: CleanBook,
+    tiers: np.ndarray,
+    o: _Opps,
+    count: dict[str, np.ndarray],
+    reached: dict[str, np.ndarray],
+    signals: _Signals,
+    *,
+    has_engagement: bool,
+) -> dict[str, np.ndarray]:
+    """workbook.md's FunnelKPIs, per segment, in KPI_LABELS order."""
+    accounts, n = book.accounts, len(book.accounts)
+    targets = count[_TARGET]
+    k: dict[str, np.ndarray] = {}
+    k["target_accounts"] = targets
+    if book.has_expected_acv:
+        k["tam"] = _by_segment(tiers, np.nan_to_num(accounts["expected_acv"].to_numpy()))
+    else:
+        k["tam"] = _NO_DATA
+    k["engaged_accounts"] = count[_ENGAGED]
+    k["engaged_pct"] = metrics.engagement_pct(count[_ENGAGED], targets)
+    k["avg_engagement_score"] = (
+        _mean_by_segment(tiers, signals.score) if has_engagement else _NO_DATA
+    )
+    k["opportunity_accounts"] = count[_OPPORTUNITY]
+    k["opportunity_rate"] = _share(count[_OPPORTUNITY], targets)
+    k["open_pipeline"] = _by_segment(o.tier, np.where(o.is_open, o.amount, 0.0))
+    k["won_accounts"] = count[_WON]
+    k["account_win_rate"] = metrics.win_rate(count[_WON], targets)
+
+    won_nb = o.won & o.new_business
+    won_nb_count = _by_segment(o.tier, won_nb)
+    k["win_rate"] = metrics.win_rate(
+        won_nb_count, _by_segment(o.tier, (o.won | o.lost) & o.new_business)
+    )
+    k["new_revenue_won"] = _by_segment(o.tier, np.where(won_nb, o.amount, 0.0))
+    k["new_acv_won"] = _by_segment(o.tier, np.where(won_nb, o.acv, 0.0))
+    k["avg_deal_size"] = _share(k["new_revenue_won"], won_nb_count)
+    cycle = won_nb & o.timed & (o.close_day != _NAT_DAY)
+    k["avg_sales_cycle_days"] = _mean_by_segment(
+        o.tier[cycle], (o.close_day - o.created_day)[cycle]
+    )
+
+    if has_engagement:
+        first_opp = event_level.first_day(o.account[o.timed], o.created_day[o.timed], n)
+        measured = (first_opp != _NO_DAY) & (signals.first_touch <= first_opp)
+        k["avg_days_to_opportunity"] = _mean_by_segment(
+            tiers[measured], (first_opp - signals.first_touch)[measured]
+        )
+        k["avg_touches_per_won_account"] = _share(
+            _by_segment(tiers, np.where(reached[_WON], signals.touches, 0.0)), count[_WON]
+        )
+    else:
+        k["avg_days_to_opportunity"] = _NO_DATA
+        k["avg_touches_per_won_account"] = _NO_DATA
+    k["pipeline_velocity"] = metrics.pipeline_velocity(
+        _by_segment(o.tier, o.is_open & o.new_business),
+        k["avg_deal_size"],
+        k["win_rate"],
+        k["avg_sales_cycle_days"],
+    )
+
+    if book.spend is not None:
+        spend_tier = book.spend["tier"].to_numpy()
+        spend_amount = book.spend["amount"].to_numpy()
+        program_wide = np.isnan(spend_tier)
+        total_spend = _by_segment(
+            np.where(program_wide, 0, spend_tier).astype(np.int64)[~program_wide],
+            spend_amount[~program_wide],
+        )
+        total_spend[0] += spend_amount[program_wide].sum()  # program-wide: All targets only
+        k["total_spend"] = total_spend
+        k["cost_per_engaged_account"] = metrics.cost_per(total_spend, count[_ENGAGED])
+        k["cost_per_opportunity_account"] = metrics.cost_per(total_spend, count[_OPPORTUNITY])
+        k["cost_per_won_account"] = metrics.cost_per(total_spend, count[_WON])
+    else:
+        for key in _SPEND_KPIS:
+            k[key] = _NO_DATA
+
+    won_renewals = _by_segment(o.tier, o.won & o.renewal)
+    lost_renewals = _by_segment(o.tier, o.lost & o.renewal)
+    closed_renewals = won_renewals + lost_renewals
+    k["renewal_rate"] = metrics.renewal_rate(won_renewals, closed_renewals)
+    k["churn_rate"] = metrics.churn_rate(lost_renewals, closed_renewals)
+    k["expansion_revenue_won"] = _by_segment(o.tier, np.where(o.won & o.expansion, o.amount, 0.0))
+    k["total_revenue_won"] = _by_segment(o.tier, np.where(o.won, o.amount, 0.0))
+    k["avg_acv"] = _mean_by_segment(o.tier[o.won], o.acv[o.won])
+    k["clv"] = _clv(k["avg_acv"], k["churn_rate"], book)
+    k["ltv_to_cac"] = (
+        metrics.ltv_to_cac(k["clv"], k["cost_per_won_account"])
+        if book.spend is not None
+        else _NO_DATA
+    )
+    k["nps"] = _nps_by_segment(book, tiers)
+    k["account_penetration"] = _penetration_by_segment(book, tiers, n)
+    return k
 
 
 def _influence_kpis(
