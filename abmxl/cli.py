@@ -29,7 +29,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from abmxl import __version__
 
@@ -108,8 +108,18 @@ def _is_user_error(error: Exception) -> bool:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with abmxl's rule for user mistakes: one line on stderr, exit 1.
+
+    (argparse's own rule is the usage block and exit 2.)
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="abmxl", description="Account-based marketing funnel and metrics for Excel."
     )
     parser.add_argument("--version", action="version", version=f"abmxl {__version__}")

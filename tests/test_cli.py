@@ -153,10 +153,12 @@ def test_bad_books_give_one_line_and_exit_1(tmp_path: Path, make_book, words: st
     assert after == before  # nothing written, nothing left behind
 
 
-def test_usage_error_exits_2() -> None:
+def test_usage_error_is_one_line_and_exit_1() -> None:
     result = run_cli("refresh")
-    assert result.returncode == 2
-    assert "usage" in result.stderr.lower()
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "give the workbook to refresh" in result.stderr
+    assert "abmxl refresh --help" in result.stderr
 
 
 def test_new_refuses_to_overwrite(tmp_path: Path) -> None:

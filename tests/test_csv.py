@@ -168,8 +168,9 @@ def test_refresh_from_csv_alone_gives_the_numbers_of_the_book_built_from_them(
 )
 def test_refresh_option_mistakes_are_usage_errors(args: list[str], words: str) -> None:
     result = run_cli(*args)
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert words in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_unreadable_csv_is_one_line_and_exit_1(tmp_path: Path, exports: dict[str, Path]) -> None:
