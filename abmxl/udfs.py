@@ -892,6 +892,16 @@ def ABM_ENGAGEMENT_PCT(engaged_accounts, target_accounts):
     15%)."""
 
 
+# The Settings thresholds TIER and TIER_REASON share, with their wizard help.
+_TIER_THRESHOLDS_HELP = {
+    "fit_min": "Optional. Minimum fit to be tiered; default 70.",
+    "intent_min": "Optional. Intent that counts as a signal; default 60.",
+    "engagement_min": "Optional. Engagement that counts as a signal; default 10.",
+    "acv_tier1": "Optional. Minimum ACV for tier 1; default 100000.",
+    "acv_tier2": "Optional. Minimum ACV for tier 2; default 25000.",
+}
+
+
 @_excel_function(
     metrics.tier,
     name="TIER",
@@ -902,11 +912,7 @@ def ABM_ENGAGEMENT_PCT(engaged_accounts, target_accounts):
     intent_score="Intent score 0-100; blank = 0 (no signal).",
     engagement_score="Engagement score (minutes); blank = 0.",
     expected_acv="Expected annual contract value; blank = 0.",
-    fit_min="Optional. Minimum fit to be tiered; default 70.",
-    intent_min="Optional. Intent that counts as a signal; default 60.",
-    engagement_min="Optional. Engagement that counts as a signal; default 10.",
-    acv_tier1="Optional. Minimum ACV for tier 1; default 100000.",
-    acv_tier2="Optional. Minimum ACV for tier 2; default 25000.",
+    **_TIER_THRESHOLDS_HELP,
 )
 def ABM_TIER(
     fit_score,
@@ -1155,11 +1161,7 @@ def ABM_ENGAGEMENT_TREND(
     intent_score="Intent score 0-100; blank = 0.",
     engagement_score="Engagement score (minutes); blank = 0.",
     expected_acv="Expected annual contract value; blank = 0.",
-    fit_min="Optional. Minimum fit to be tiered; default 70.",
-    intent_min="Optional. Intent that counts as a signal; default 60.",
-    engagement_min="Optional. Engagement that counts as a signal; default 10.",
-    acv_tier1="Optional. Minimum ACV for tier 1; default 100000.",
-    acv_tier2="Optional. Minimum ACV for tier 2; default 25000.",
+    **_TIER_THRESHOLDS_HELP,
     tier_override="Optional. A tier set by hand (0-3); blank = none.",
 )
 def ABM_TIER_REASON(
